@@ -1,0 +1,2 @@
+// Placeholder: filled in by later work.
+export const packageName: string = '@crankshaft/vat-warehouse';
