@@ -1,0 +1,2 @@
+// placeholder so the project compiles
+export {};

@@ -1,0 +1,41 @@
+// Coded errors: callers (and tests) branch on `code`, people read `message`.
+export type SwingStoreErrorCode =
+  | 'NOT_A_SWING_STORE'
+  | 'BAD_KEY'
+  | 'NO_TRANSCRIPT'
+  | 'NO_SPAN'
+  | 'INCOMPLETE_SPAN'
+  | 'NO_SNAPSHOT'
+  | 'CORRUPT_SNAPSHOT'
+  | 'DUPLICATE_RECORD'
+  | 'SNAPSHOT_HASH_MISMATCH'
+  | 'TRUNCATED_ARTIFACT'
+  | 'ARTIFACT_HASH_MISMATCH'
+  | 'MISSING_ARTIFACT'
+  | 'BAD_ARTIFACT_NAME'
+  | 'BAD_EXPORT_DATA'
+  | 'BAD_BUNDLE_ID'
+  | 'BUNDLE_MISMATCH'
+  | 'NO_BUNDLE'
+  | 'INCOMPLETE'
+  | 'BAD_MODE'
+  | 'CRANK_STATE'
+  | 'CLOSED'
+  | 'BAD_ARGUMENT'
+  | 'HASHER_FINISHED'
+  | 'DB_CONFIG'
+  | 'READ_ONLY'
+  | 'BAD_ARTIFACT';
+
+export class SwingStoreError extends Error {
+  readonly code: SwingStoreErrorCode;
+  constructor(code: SwingStoreErrorCode, message: string) {
+    super(message);
+    this.name = 'SwingStoreError';
+    this.code = code;
+  }
+}
+
+export const fail = (code: SwingStoreErrorCode, message: string): never => {
+  throw new SwingStoreError(code, message);
+};

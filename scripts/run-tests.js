@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Runs the whole ava suite with the TAP reporter, echoes it, and ends with the
+// one summary line CI reads: "N passed, N failed".
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { spawnSync } from 'node:child_process';
+
+// Tests run from dist/: rebuild first (tsc -b is incremental, bundles cached).
+const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+if (build.status !== 0) {
+  console.log('build failed');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+const extraArgs = process.argv.slice(2);
+const child = spawn('npx', ['ava', '--tap', ...extraArgs], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+let passed = 0;
+let failed = 0;
+let sawPlan = false;
+const lines = createInterface({ input: child.stdout });
+lines.on('line', line => {
+  console.log(line);
+  const m = /^# (pass|fail) (\d+)$/.exec(line);
+  if (m) {
+    sawPlan = true;
+    if (m[1] === 'pass') passed = Number(m[2]);
+    else failed = Number(m[2]);
+  }
+});
+child.on('close', code => {
+  // A crashed runner with no counts is a failure, not "0 failed".
+  if (!sawPlan && code !== 0) failed = Math.max(failed, 1);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(code === 0 && failed === 0 ? 0 : 1);
+});
