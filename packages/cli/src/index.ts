@@ -1,2 +1,1 @@
-// Placeholder: filled in by later work.
-export const packageName: string = '@crankshaft/cli';
+export { runStoreDemo } from './storeDemo.js';
