@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { assertArtifactMode, assertComplete } from './assertComplete.js';
+import { dbFileInDirectory } from './database.js';
 import { SwingStoreError, fail } from './errors.js';
 import { artifactTag, collectExportData, exportDataTag, forEachOf, withSubject } from './exportData.js';
 import { initSwingStore, openSwingStore } from './swingStore.js';
@@ -81,7 +82,11 @@ export async function importSwingStore(
     } finally {
       await closeQuietly(store);
     }
+    // unsafeFastMode commits skip fsync: make the bytes durable once, here,
+    // before the rename publishes them.
+    fsyncPath(storeOptions.asFile ? staging : dbFileInDirectory(staging));
     replaceDirectory(staging, destination);
+    fsyncPath(path.dirname(destination));
   } catch (error) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw error;
@@ -245,6 +250,15 @@ function replaceDirectory(staging: string, destination: string): void {
     throw error;
   }
   fs.rmSync(retired, { recursive: true, force: true });
+}
+
+function fsyncPath(target: string): void {
+  const fd = fs.openSync(target, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 async function closeQuietly(store: SwingStore): Promise<void> {

@@ -30,15 +30,52 @@ export type ScriptOp =
   | { op: 'endCrank' }
   | { op: 'commit' };
 
-/** What the driver needs of a swing-store implementation (both fit). */
-export interface Implementation {
-  initSwingStore(dirPath: string, options?: object): any;
-  makeSwingStoreExporter(dirPath: string, options?: { artifactMode?: string }): ExporterLike;
-  importSwingStore(exporter: ExporterLike, dirPath: string, options?: { artifactMode?: string }): Promise<any>;
+/** The part of a store the script drives; both implementations fit it. */
+export interface ScriptableStore {
+  kernelStorage: {
+    kvStore: { set(key: string, value: string): void; delete(key: string): void };
+    transcriptStore: {
+      initTranscript(vatID: string): void;
+      addItem(vatID: string, item: string): void;
+      getCurrentSpanBounds(vatID: string): unknown;
+      rolloverSpan(vatID: string): Promise<number>;
+      rolloverIncarnation(vatID: string): Promise<number>;
+      stopUsingTranscript(vatID: string): unknown;
+      deleteVatTranscripts(vatID: string, budget?: number): unknown;
+    };
+    snapStore: {
+      saveSnapshot(vatID: string, snapPos: number, chunks: AsyncIterable<Uint8Array>): Promise<{ hash: string; uncompressedSize: number }>;
+      stopUsingLastSnapshot(vatID: string): void;
+      deleteVatSnapshots(vatID: string, budget?: number): unknown;
+    };
+    bundleStore: { addBundle(bundleID: string, bundle: never): void };
+    startCrank(): void;
+    emitCrankHashes(): unknown;
+    endCrank(): void;
+  };
+  hostStorage: {
+    kvStore: { set(key: string, value: string): void };
+    commit(): Promise<void>;
+    close(): Promise<void>;
+  };
 }
 
+/** What the driver needs of a swing-store implementation (both fit). */
+export interface Implementation {
+  initSwingStore(dirPath: string, options?: object): ScriptableStore;
+  makeSwingStoreExporter(dirPath: string, options?: { artifactMode?: string }): ExporterLike;
+  importSwingStore(
+    exporter: ExporterLike,
+    dirPath: string,
+    options?: { artifactMode?: string },
+  ): Promise<{ hostStorage: ScriptableStore['hostStorage'] }>;
+}
+
+type Kernel = ScriptableStore['kernelStorage'];
+type Host = ScriptableStore['hostStorage'];
+
 /** Applies the script; returns what each op returned (undefined as null). */
-export async function applyScript(store: any, script: ScriptOp[]): Promise<unknown[]> {
+export async function applyScript(store: ScriptableStore, script: ScriptOp[]): Promise<unknown[]> {
   const { kernelStorage, hostStorage } = store;
   const results: unknown[] = [];
   for (const step of script) {
@@ -47,7 +84,7 @@ export async function applyScript(store: any, script: ScriptOp[]): Promise<unkno
   return results;
 }
 
-async function applyOp(kernel: any, host: any, step: ScriptOp): Promise<unknown> {
+async function applyOp(kernel: Kernel, host: Host, step: ScriptOp): Promise<unknown> {
   switch (step.op) {
     case 'kvSet':
       return kernel.kvStore.set(step.key, step.value);
@@ -86,7 +123,8 @@ async function applyOp(kernel: any, host: any, step: ScriptOp): Promise<unknown>
     case 'deleteVatSnapshots':
       return kernel.snapStore.deleteVatSnapshots(step.vatID, step.budget);
     case 'addBundle':
-      return kernel.bundleStore.addBundle(step.bundleID, step.bundle);
+      // The bundle was parsed from the script; the store checks it.
+      return kernel.bundleStore.addBundle(step.bundleID, step.bundle as never);
     case 'startCrank':
       return kernel.startCrank();
     case 'emitCrankHashes':
