@@ -1,2 +1,38 @@
-// Placeholder: filled in by later work.
-export const packageName: string = '@crankshaft/worker-supervisor';
+// Public surface of @crankshaft/worker-supervisor (kernel side). The
+// supervisor itself (src/supervisor, src/lockdown) is only reachable as the
+// built bundles.
+export type * from './types.js';
+export { WorkerError, type WorkerErrorCode } from './errors.js';
+export {
+  RESULTLESS_SYSCALLS,
+  VALUE_SYSCALLS,
+  isResultlessSyscall,
+  describeDelivery,
+  type DeliverySettings,
+  type QueuedItem,
+} from './protocol.js';
+export {
+  B0_PREFIX,
+  computeB0BundleID,
+  isB0BundleID,
+  makeXsnapWorkerOptions,
+  provideWorkerBundleIDs,
+  getWorkerBundlesByID,
+  insistNestedEvaluateBundle,
+} from './bundleIDs.js';
+export {
+  ensureWorkerBundles,
+  loadWorkerBundles,
+  computeBundleInputHash,
+  type WorkerBundles,
+  type BundleBuildOptions,
+} from './bundleBuilder.js';
+export {
+  startXsnapVatWorker,
+  DEFAULT_COMPUTE_LIMIT,
+  type XsnapVatWorker,
+  type XsnapWorkerOptions,
+  type XsnapStart,
+  type XsnapWorkerStats,
+} from './xsnapWorker.js';
+export { startLocalVatWorker, type LocalVatWorker, type LocalWorkerOptions } from './localWorker.js';

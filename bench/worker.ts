@@ -1,0 +1,253 @@
+// worker-supervisor benchmark (real xsnap workers). Prints ONE JSON line:
+//   - deliveries per second of a trivial vat method on xsnap;
+//   - worker round trips per delivery, batching on and off, for a method
+//     making no syscall of its own and for one making 2k+2 result-less ones;
+//   - heap snapshot save and load time and size for a vat holding ~20 MB;
+//   - the raw @agoric/xsnap command round trip, as the physical floor.
+//
+//   node bench/dist/worker.js
+import '@endo/init';
+import bundleSource from '@endo/bundle-source';
+// @ts-expect-error untyped package: the one function used is typed below
+import { xsnap as untypedXsnap } from '@agoric/xsnap';
+import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+import {
+  loadWorkerBundles,
+  startXsnapVatWorker,
+  type SnapStoreLike,
+  type VatBundle,
+  type VatDeliveryObject,
+  type VatSyscallHandler,
+  type WorkerBundles,
+  type XsnapVatWorker,
+} from '@crankshaft/worker-supervisor';
+
+const pingDeliveries = 2_000;
+// Each sendMany leaves 5 result promises pending, so the heap (and XS's
+// unmetered GC work) grows as this runs: keep the run short.
+const sendDeliveries = 200;
+const sendsPerDelivery = 5;
+const rawRoundTrips = 2_000;
+// The test vat's allocate(n) adds ~3.4 MB of small objects per unit; with
+// the fresh vat's own heap this makes a snapshot of about 20 MB.
+const ballastUnits = 3;
+
+// The worker-supervisor test vat (it must live in a package that depends on
+// @endo/far for bundle-source to resolve its imports).
+const fixture = fileURLToPath(
+  new URL('../../packages/worker-supervisor/test/fixtures/vat-scenarios.js', import.meta.url),
+);
+
+const capdata = (value: unknown, slots: string[] = []) => ({ body: `#${JSON.stringify(value)}`, slots });
+const message = (method: string, args: unknown[], result: string | null, slots: string[] = []): VatDeliveryObject => [
+  'message',
+  'o+0',
+  { methargs: capdata([method, args], slots), result },
+];
+
+/** A kernel stand-in: vatstore in a Map, everything else answered ok. */
+function makeKernel(): VatSyscallHandler {
+  const vatstore = new Map<string, string>();
+  return vso => {
+    switch (vso[0]) {
+      case 'vatstoreGet':
+        return ['ok', vatstore.get(vso[1]) ?? null];
+      case 'vatstoreSet':
+        vatstore.set(vso[1], vso[2]);
+        return ['ok', null];
+      case 'vatstoreDelete':
+        vatstore.delete(vso[1]);
+        return ['ok', null];
+      case 'vatstoreGetNextKey': {
+        let next: string | undefined;
+        for (const key of vatstore.keys()) if (key > vso[1] && (next === undefined || key < next)) next = key;
+        return ['ok', next ?? null];
+      }
+      default:
+        return ['ok', null];
+    }
+  };
+}
+
+/** Keeps one gzipped snapshot per vat in memory; hashes and gzips as it streams. */
+function makeMemorySnapStore(): SnapStoreLike {
+  const saved = new Map<string, Buffer>();
+  return {
+    async saveSnapshot(vatID, _snapPos, stream) {
+      const hash = createHash('sha256');
+      const gzip = zlib.createGzip();
+      const out: Buffer[] = [];
+      gzip.on('data', (chunk: Buffer) => out.push(chunk));
+      const ended = new Promise(resolve => gzip.on('end', resolve));
+      let uncompressedSize = 0;
+      for await (const chunk of stream) {
+        hash.update(chunk);
+        uncompressedSize += chunk.length;
+        if (!gzip.write(chunk)) await new Promise(resolve => gzip.once('drain', resolve));
+      }
+      gzip.end();
+      await ended;
+      const compressed = Buffer.concat(out);
+      saved.set(vatID, compressed);
+      return { hash: hash.digest('hex'), uncompressedSize, compressedSize: compressed.length };
+    },
+    async *loadSnapshot(vatID) {
+      const compressed = saved.get(vatID);
+      if (compressed === undefined) throw Error(`no snapshot for ${vatID}`);
+      yield* Readable.from([compressed]).pipe(zlib.createGunzip());
+    },
+  };
+}
+
+async function startWorker(
+  bundles: WorkerBundles,
+  vatBundle: VatBundle,
+  vatID: string,
+  batchSyscalls: boolean,
+): Promise<{ worker: XsnapVatWorker; handler: VatSyscallHandler }> {
+  const worker = await startXsnapVatWorker(
+    { vatID, batchSyscalls, onConsole: () => {} },
+    { from: 'bundles', lockdownBundle: bundles.lockdown, supervisorBundle: bundles.supervisor, vatBundle },
+  );
+  const handler = makeKernel();
+  const started = await worker.deliver(['startVat', capdata({})], handler);
+  if (started.status !== 'ok') throw Error(`startVat failed: ${started.error}`);
+  return { worker, handler };
+}
+
+interface Subject {
+  worker: XsnapVatWorker;
+  handler: VatSyscallHandler;
+}
+
+/**
+ * Runs `count` deliveries on each subject, interleaved so load on the
+ * machine (and heap growth) hits both alike; reports per subject.
+ */
+async function measureSideBySide(
+  subjects: Subject[],
+  count: number,
+  makeDelivery: (i: number) => VatDeliveryObject,
+) {
+  const before = subjects.map(s => s.worker.stats());
+  const elapsed = subjects.map(() => 0);
+  for (let i = 0; i < count; i += 1) {
+    const delivery = makeDelivery(i);
+    for (const [index, { worker, handler }] of subjects.entries()) {
+      const started = performance.now();
+      const result = await worker.deliver(delivery, handler);
+      elapsed[index] = (elapsed[index] ?? 0) + performance.now() - started;
+      if (result.status !== 'ok') throw Error(`delivery ${i} failed: ${result.error}`);
+    }
+  }
+  return subjects.map(({ worker }, index) => {
+    const ms = elapsed[index] ?? 0;
+    const after = worker.stats();
+    const start = before[index] ?? after;
+    return {
+      deliveriesPerSecond: Math.round((count * 1000) / ms),
+      msPerDelivery: Number((ms / count).toFixed(3)),
+      roundTripsPerDelivery: (after.roundTrips - start.roundTrips) / count,
+      syscallsPerDelivery: (after.syscalls - start.syscalls) / count,
+    };
+  });
+}
+
+interface RawXsnap {
+  evaluate(code: string): Promise<unknown>;
+  issueCommand(request: Uint8Array): Promise<unknown>;
+  close(): Promise<void>;
+}
+const xsnap = untypedXsnap as (options: Record<string, unknown>) => Promise<RawXsnap>;
+
+async function rawXsnapRoundTrip(): Promise<number> {
+  const worker = await xsnap({
+    os: os.type(),
+    spawn,
+    fs: { ...fs, ...fs.promises },
+    name: 'raw-floor',
+  });
+  try {
+    await worker.evaluate('globalThis.handleCommand = request => request;');
+    const payload = new TextEncoder().encode('["deliver",["message","o+0",{}]]');
+    for (let i = 0; i < 100; i += 1) await worker.issueCommand(payload); // warm up
+    const started = performance.now();
+    for (let i = 0; i < rawRoundTrips; i += 1) await worker.issueCommand(payload);
+    return (performance.now() - started) / rawRoundTrips;
+  } finally {
+    await worker.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const [bundles, vatBundle] = await Promise.all([loadWorkerBundles(), bundleSource(fixture) as Promise<VatBundle>]);
+
+  // deliveries per second, and round trips with batching on and off
+  const batchedSubject = await startWorker(bundles, vatBundle, 'v1', true);
+  const unbatchedSubject = await startWorker(bundles, vatBundle, 'v1', false);
+  const modes: Record<string, unknown> = {};
+  try {
+    const subjects = [batchedSubject, unbatchedSubject];
+    let nextVpid = 100;
+    const ping = await measureSideBySide(subjects, pingDeliveries, () => message('ping', [], `p-${(nextVpid += 1)}`));
+    const sends = await measureSideBySide(subjects, sendDeliveries, () =>
+      message('sendMany', ['$0.Alleged: target', sendsPerDelivery], `p-${(nextVpid += 1)}`, ['o-50']),
+    );
+    modes['batched'] = { ping: ping[0], [`send${sendsPerDelivery}`]: sends[0] };
+    modes['unbatched'] = { ping: ping[1], [`send${sendsPerDelivery}`]: sends[1] };
+  } finally {
+    await Promise.all([batchedSubject.worker.shutdown(), unbatchedSubject.worker.shutdown()]);
+  }
+
+  // snapshot of a vat holding ~20 MB of objects
+  const { worker: big, handler } = await startWorker(bundles, vatBundle, 'v2', true);
+  const snapStore = makeMemorySnapStore();
+  let snapshot: Record<string, unknown>;
+  try {
+    const grown = await big.deliver(message('allocate', [ballastUnits], 'p-60'), handler);
+    if (grown.status !== 'ok') throw Error(`allocate failed: ${grown.error}`);
+    const saveStarted = performance.now();
+    const saved = await big.makeSnapshot(5, snapStore);
+    const saveSeconds = (performance.now() - saveStarted) / 1000;
+    const loadStarted = performance.now();
+    const loaded = await startXsnapVatWorker(
+      { vatID: 'v2', onConsole: () => {} },
+      { from: 'snapshot', snapshot: snapStore.loadSnapshot('v2') },
+    );
+    const loadSeconds = (performance.now() - loadStarted) / 1000;
+    const firstDelivery = await loaded.deliver(message('ping', [], 'p-61'), handler);
+    await loaded.shutdown();
+    if (firstDelivery.status !== 'ok') throw Error('delivery after load failed');
+    snapshot = {
+      ballastUnits,
+      uncompressedBytes: saved.uncompressedSize,
+      compressedBytes: saved.compressedSize,
+      saveSeconds: Number(saveSeconds.toFixed(3)),
+      loadSeconds: Number(loadSeconds.toFixed(3)),
+    };
+  } finally {
+    await big.shutdown();
+  }
+
+  const rawMs = await rawXsnapRoundTrip();
+  const batched = modes['batched'] as { ping: { deliveriesPerSecond: number } };
+  console.log(
+    JSON.stringify({
+      bench: 'worker',
+      xsnapDeliveriesPerSecond: batched.ping.deliveriesPerSecond,
+      modes,
+      snapshot,
+      rawXsnapRoundTripMs: Number(rawMs.toFixed(4)),
+      floorDeliveriesPerSecond: Math.round(1000 / rawMs),
+    }),
+  );
+}
+
+await main();

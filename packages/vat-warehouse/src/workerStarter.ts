@@ -1,0 +1,80 @@
+// The default WorkerStarter: xsnap or local workers from
+// @crankshaft/worker-supervisor, with bundles read from the bundleStore.
+import type { BundleStore } from '@crankshaft/swing-store';
+import {
+  getWorkerBundlesByID,
+  startLocalVatWorker,
+  startXsnapVatWorker,
+  type VatBundle,
+  type XsnapWorkerOptions,
+} from '@crankshaft/worker-supervisor';
+import { fail } from './errors.js';
+import type { WorkerStarter } from './types.js';
+
+export type XsnapTuning = Pick<XsnapWorkerOptions, 'computeLimit' | 'batchSyscalls' | 'debug' | 'stdout' | 'stderr'>;
+
+export interface WorkerStarterOptions {
+  bundleStore: Pick<BundleStore, 'getBundle' | 'hasBundle'>;
+  /** Passed to every xsnap worker (compute limit, debug build, stdio). */
+  xsnap?: Partial<XsnapTuning>;
+}
+
+export function makeWorkerStarter(options: WorkerStarterOptions): WorkerStarter {
+  const { bundleStore, xsnap: tuning = {} } = options;
+
+  const getBundle = (vatID: string, bundleID: string, what: string): unknown => {
+    if (!bundleStore.hasBundle(bundleID)) {
+      fail('WORKER_FAILURE', `cannot start a worker for ${vatID}: ${what} bundle ${bundleID} is not in the bundleStore`);
+    }
+    return bundleStore.getBundle(bundleID);
+  };
+
+  const getVatBundle = (vatID: string, bundleID: string): VatBundle => {
+    const bundle = getBundle(vatID, bundleID, 'vat');
+    if (typeof bundle !== 'object' || bundle === null || typeof (bundle as VatBundle).moduleFormat !== 'string') {
+      return fail('WORKER_FAILURE', `cannot start a worker for ${vatID}: bundle ${bundleID} has no moduleFormat`);
+    }
+    return bundle as VatBundle;
+  };
+
+  return async request => {
+    const { vatID, config, workerOptions, start, onConsole } = request;
+    const vatName = config.name ?? vatID;
+    const liveSlotsOptions = config.liveSlotsOptions ?? {};
+    if (workerOptions.type === 'local') {
+      if (start.from !== 'bundle') {
+        return fail('WORKER_FAILURE', `cannot start a local worker for ${vatID} from a heap snapshot`);
+      }
+      return startLocalVatWorker({
+        vatID,
+        vatName,
+        vatBundle: getVatBundle(vatID, start.bundleID),
+        liveSlotsOptions,
+        onConsole,
+      });
+    }
+    const workerSettings: XsnapWorkerOptions = {
+      ...tuning,
+      vatID,
+      vatName,
+      metered: config.metered ?? true,
+      onConsole,
+    };
+    if (start.from === 'snapshot') {
+      return startXsnapVatWorker(workerSettings, {
+        from: 'snapshot',
+        snapshot: start.stream,
+        description: `${vatID}-${start.snapPos}-${start.hash.slice(0, 12)}`,
+      });
+    }
+    for (const id of workerOptions.bundleIDs) getBundle(vatID, id, 'worker');
+    const { lockdown, supervisor } = getWorkerBundlesByID(bundleStore, workerOptions.bundleIDs);
+    return startXsnapVatWorker(workerSettings, {
+      from: 'bundles',
+      lockdownBundle: lockdown,
+      supervisorBundle: supervisor,
+      vatBundle: getVatBundle(vatID, start.bundleID),
+      liveSlotsOptions,
+    });
+  };
+}

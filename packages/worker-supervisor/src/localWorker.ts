@@ -1,0 +1,140 @@
+// The local worker: liveslots in the kernel's own process (which must run
+// under SES lockdown). Same VatWorker contract as xsnap, for fast tests; no
+// metering and no heap snapshots.
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { makeForwardingConsole, renderConsoleArg } from './consoleFormat.js';
+import { makeDeliveryPipeline, describeSyscallFailure, type DeliveryPipeline } from './deliveryPipeline.js';
+import { WorkerError } from './errors.js';
+import { makeLiveslotsSyscall } from './liveslotsSyscall.js';
+import { makeMeterControl } from './meterControl.js';
+import { describeDelivery, isResultlessSyscall } from './protocol.js';
+import type {
+  DeliveryResult,
+  LiveSlotsOptions,
+  VatBundle,
+  VatConsoleSink,
+  VatDeliveryObject,
+  VatSyscallHandler,
+  VatWorker,
+} from './types.js';
+import { makeVatRuntime } from './vatRuntime.js';
+
+export interface LocalWorkerOptions {
+  vatID: string;
+  vatName?: string;
+  vatBundle: VatBundle;
+  liveSlotsOptions?: LiveSlotsOptions;
+  onConsole?: VatConsoleSink;
+}
+
+export interface LocalVatWorker extends VatWorker {
+  readonly kind: 'local';
+}
+
+const nextImmediate = (): Promise<void> => new Promise(resolve => setImmediate(resolve));
+
+let engineGC: (() => void) | undefined;
+/** The engine's gc(), exposed without needing node's --expose-gc flag. */
+function getEngineGC(): () => void {
+  if (engineGC === undefined) {
+    const ambient = (globalThis as { gc?: unknown }).gc;
+    if (typeof ambient === 'function') {
+      engineGC = ambient as () => void;
+    } else {
+      v8.setFlagsFromString('--expose_gc');
+      engineGC = vm.runInNewContext('gc') as () => void;
+    }
+  }
+  return engineGC;
+}
+
+const gcAndFinalize = async (): Promise<void> => {
+  const gc = getEngineGC();
+  await nextImmediate();
+  await nextImmediate();
+  gc();
+  // finalizers run in their own tasks after the collection
+  await nextImmediate();
+  await nextImmediate();
+};
+
+export async function startLocalVatWorker(options: LocalWorkerOptions): Promise<LocalVatWorker> {
+  const { vatID, vatName = vatID, vatBundle, liveSlotsOptions = {} } = options;
+  const onConsole: VatConsoleSink =
+    options.onConsole ?? (entry => console.log(`${entry.vatName}:`, ...entry.args));
+  const label = vatName === vatID ? vatID : `${vatID} (${vatName})`;
+  if (typeof (globalThis as { lockdown?: unknown }).lockdown !== 'function') {
+    throw new WorkerError('WORKER_START', `vat ${label}: the local worker needs SES (import '@endo/init' first)`);
+  }
+  const forwardConsole = (source: string, level: string, args: string[]): void =>
+    onConsole({ vatID, vatName, source, level, args });
+
+  let pipeline: DeliveryPipeline | undefined;
+  let dead: string | undefined;
+  let busy: string | undefined;
+
+  const runtime = makeVatRuntime({
+    vatID,
+    vatBundle,
+    liveSlotsOptions,
+    syscall: makeLiveslotsSyscall(vso => {
+      if (pipeline === undefined) {
+        return ['error', 'syscalls are only allowed during a delivery'];
+      }
+      const result = pipeline.processItems([['syscall', vso]]);
+      // Like a batched xsnap worker: a rejected result-less syscall dooms
+      // the delivery (the pipeline remembers it) but is not thrown into the
+      // vat, which would surface as unhandled rejections in this process.
+      return result[0] === 'error' && isResultlessSyscall(vso[0]) ? ['ok', null] : result;
+    }),
+    gcTools: {
+      WeakRef,
+      FinalizationRegistry,
+      waitUntilQuiescent: nextImmediate,
+      gcAndFinalize,
+      meterControl: makeMeterControl(),
+    },
+    makeConsole: source => makeForwardingConsole((level, args) => forwardConsole(source, level, args)),
+    endowments: {
+      assert: (globalThis as Record<string, unknown>)['assert'],
+      HandledPromise: (globalThis as Record<string, unknown>)['HandledPromise'],
+      TextEncoder,
+      TextDecoder,
+    },
+    vatPowers: {
+      testLog: (...args: unknown[]) => forwardConsole('testLog', 'log', args.map(renderConsoleArg)),
+    },
+  });
+
+  const deliver = async (delivery: VatDeliveryObject, syscallHandler: VatSyscallHandler): Promise<DeliveryResult> => {
+    const what = describeDelivery(delivery);
+    if (dead !== undefined) {
+      throw new WorkerError('WORKER_DEAD', `vat ${label}: cannot deliver ${what}: ${dead}`);
+    }
+    if (busy !== undefined) {
+      throw new WorkerError('WORKER_BUSY', `vat ${label}: cannot deliver ${what} while ${busy} is running`);
+    }
+    busy = what;
+    const thisPipeline = makeDeliveryPipeline(syscallHandler, forwardConsole);
+    pipeline = thisPipeline;
+    try {
+      // Round-trip through JSON, as a worker process would see it.
+      const outcome = await runtime.dispatch(JSON.parse(JSON.stringify(delivery)) as VatDeliveryObject);
+      const handlerError = thisPipeline.handlerError();
+      if (handlerError !== undefined) throw handlerError;
+      const failure = thisPipeline.failure();
+      if (failure !== undefined) return { status: 'error', error: describeSyscallFailure(failure) };
+      return outcome[0] === 'ok' ? { status: 'ok' } : { status: 'error', error: outcome[1] };
+    } finally {
+      pipeline = undefined;
+      busy = undefined;
+    }
+  };
+
+  const shutdown = async (): Promise<void> => {
+    dead ??= 'worker was shut down';
+  };
+
+  return { vatID, kind: 'local', deliver, shutdown };
+}
