@@ -1,0 +1,62 @@
+// Vat termination: immediate bookkeeping (the vat leaves the name lists,
+// joins `vats.terminated`, its transcript and snapshot stop being current,
+// the promises it decides are rejected with "vat terminated", vat-admin
+// hears about it), then budgeted slow deletion in later cranks.
+import type { KernelContext } from './context.js';
+import { insistCapData } from './capdata.js';
+import type { CrankResults } from './deliveries.js';
+import { kunser, makeError } from './kmarshal.js';
+import type { CleanupBudget } from './runPolicies.js';
+import { vatCleanupCompleteEvent, vatCleanupEvent } from './slog.js';
+import { cleanupAfterTerminatedVat } from './state/cleanup.js';
+import type { CapData } from './types.js';
+
+export function makeTermination(ctx: KernelContext) {
+  const { keeper, queue, warehouse } = ctx;
+
+  async function terminateVat(vatID: string, shouldReject: boolean, info: CapData): Promise<void> {
+    ctx.console.log(`kernel terminating vat ${vatID} (failure=${shouldReject})`);
+    insistCapData(info, 'termination info');
+    let critical = false;
+    if (keeper.vats.vatIsAlive(vatID)) {
+      critical = keeper.provideVatKeeper(vatID).getOptions().critical;
+      keeper.vats.deleteVatID(vatID);
+      keeper.vats.markVatAsTerminated(vatID);
+      keeper.storage.snapStore.stopUsingLastSnapshot(vatID);
+      await keeper.storage.transcriptStore.stopUsingTranscript(vatID);
+      const errorData = makeError('vat terminated');
+      // Collected first: c-list key order, as SwingSet rejects them.
+      const decided = [...keeper.enumeratePromisesByDecider(vatID)].map(([kpid]) => kpid);
+      for (const kpid of decided) queue.resolveToError(kpid, errorData, vatID);
+    }
+    ctx.forgetVat(vatID);
+    if (critical) {
+      ctx.panic(`critical vat ${vatID} failed`, Error(info.body));
+    } else if (ctx.vatAdminRootKref) {
+      queue.queueToKref(ctx.vatAdminRootKref, 'vatTerminated', [vatID, shouldReject, kunser(info)], 'logFailure');
+    } else {
+      ctx.console.log(`warning: vat ${vatID} terminated without a vatAdmin to report to`);
+    }
+    try {
+      await warehouse.stopWorker(vatID);
+    } catch (err) {
+      ctx.console.log(`vat ${vatID} worker stop failed after termination (ignored): ${String(err)}`);
+    }
+  }
+
+  function processCleanupTerminatedVat(vatID: string, budget: CleanupBudget): CrankResults {
+    const started = performance.now();
+    const { done, work } = cleanupAfterTerminatedVat(keeper, ctx.gc, vatID, budget);
+    ctx.slog.write(vatCleanupEvent(vatID, work, (performance.now() - started) / 1000));
+    const total = work.exports + work.imports + work.promises + work.kv + work.snapshots + work.transcripts;
+    if (done) {
+      keeper.vats.forgetTerminatedVat(vatID);
+      ctx.slog.write(vatCleanupCompleteEvent(vatID));
+    }
+    return { computrons: 0n, cleanups: { total, ...work } };
+  }
+
+  return { terminateVat, processCleanupTerminatedVat };
+}
+
+export type Termination = ReturnType<typeof makeTermination>;
