@@ -33,9 +33,10 @@ export async function buildFixtureController(
   managerType: WorkerType,
   options: BuildVatControllerOptions = {},
   edit: (config: SwingSetConfig) => SwingSetConfig = c => c,
+  deviceEndowments: Record<string, unknown> = {},
 ): Promise<SwingsetController & { bootstrapResult: string | undefined }> {
   const config = edit(await loadFixtureConfig(name, managerType));
-  return buildVatController(config, [], { ...quietOptions, ...options });
+  return buildVatController(config, [], { ...quietOptions, ...options }, deviceEndowments);
 }
 
 export interface TranscriptItem {

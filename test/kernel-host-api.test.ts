@@ -108,3 +108,17 @@ test.serial('snapshotAllVats saves a heap snapshot of each xsnap vat', async t =
   t.deepEqual([...snapshotted].sort(), ['v1', 'v2', 'v3', 'v4', 'v5']);
   t.deepEqual(await controller.snapshotAllVats(), [], 'nothing new to snapshot');
 });
+
+test.serial('devices: callNow, endowments, parameters, state, and non-fatal device errors (local)', async t => {
+  const controller = await buildFixtureController('devices', 'local', {}, noSnapshots, { counter: { start: 10 } });
+  t.teardown(() => controller.shutdown());
+  t.is(controller.deviceNameToID('counter'), 'd7');
+  t.is(controller.deviceNameToID('vatAdmin'), 'd8');
+  await controller.run();
+  t.deepEqual(kunser(controller.kpResolution(controller.bootstrapResult as string)), {
+    first: 20,
+    second: 22,
+    failure: 'syscall.callNow failed: device.invoke failed, see logs for details',
+    hasVatAdminDevice: true,
+  });
+});

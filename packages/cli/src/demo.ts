@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `npm run demo`: the README's first command ends here.
-import { main as storeDemo } from './storeDemo.js';
+import '@endo/init';
+import { main } from './kernelDemo.js';
 
-await storeDemo(process.argv[2]);
+await main(process.argv[2]);

@@ -1,1 +1,2 @@
 export { runStoreDemo } from './storeDemo.js';
+export { runKernelDemo } from './kernelDemo.js';

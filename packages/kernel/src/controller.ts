@@ -114,7 +114,7 @@ export async function makeSwingsetController(
     if (typeof method !== 'string') throw new KernelError('BAD_ARGUMENT', `method must be a string, got ${typeof method}`);
     const kpid = kernel.queueToKref(kref, method, args, resultPolicy);
     if (kpid) kernel.kpRegisterInterest(kpid);
-    kernelStorage.emitCrankHashes();
+    kernel.emitCrankHashes();
     return kpid;
   };
 
@@ -135,7 +135,7 @@ export async function makeSwingsetController(
     kpStatus: kpid => kernel.kpStatus(kpid),
     kpResolution(kpid, options) {
       const result = kernel.kpResolution(kpid, options);
-      kernelStorage.emitCrankHashes();
+      kernel.emitCrankHashes();
       return result;
     },
     kpRegisterInterest: kpid => kernel.kpRegisterInterest(kpid),
@@ -144,7 +144,7 @@ export async function makeSwingsetController(
     pinVatRoot(vatName) {
       const kref = kernel.getRootObject(kernel.vatNameToID(vatName));
       kernel.pinObject(kref);
-      kernelStorage.emitCrankHashes();
+      kernel.emitCrankHashes();
       return kref;
     },
     async validateAndInstallBundle(bundle, allegedBundleID) {

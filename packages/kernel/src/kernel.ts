@@ -73,6 +73,8 @@ export interface Kernel {
   addDeviceHook(deviceName: string, hookName: string, hook: DeviceHook): void;
   dump(): KernelDump & { log: string[] };
   log(line: string): void;
+  /** After host calls that change state: fold the changes into the activity hash. */
+  emitCrankHashes(): void;
 }
 
 export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntimeOptions): Kernel {
@@ -375,6 +377,9 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
     dump: () => ({ log: [...testLog], ...dumpKernelState(keeper) }),
     log: line => {
       testLog.push(line);
+    },
+    emitCrankHashes() {
+      keeper.emitHostCrankHashes();
     },
   };
 }

@@ -80,6 +80,8 @@ export interface KernelKeeper {
   endCrank(): void;
   /** Write every stat record now (the local one is otherwise written every few cranks). */
   flushStats(): void;
+  /** Crank hashes for host calls that changed state outside a crank. */
+  emitHostCrankHashes(): { crankhash: string; activityhash: string };
   /** Reload the RAM caches (stats, terminated list) from kv. */
   loadCaches(): void;
 }
@@ -319,6 +321,10 @@ export function makeKernelKeeper(storage: KernelStorage, options: KernelKeeperOp
       storage.endCrank();
     },
     flushStats: () => stats.save(true),
+    emitHostCrankHashes() {
+      kv.flush();
+      return storage.emitCrankHashes();
+    },
     loadCaches,
   };
 }

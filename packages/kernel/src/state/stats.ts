@@ -42,7 +42,10 @@ export type GaugeStat = (typeof GAUGE_STATS)[number];
 export type StatName = CounterStat | GaugeStat;
 
 const CONSENSUS_GAUGES: ReadonlySet<string> = new Set(['runQueueLength', 'acceptanceQueueLength', 'promiseQueuesLength']);
-const gaugeNames: ReadonlySet<string> = new Set(GAUGE_STATS);
+/** The Up/Down/Max companion keys of each gauge, made once. */
+const gaugeKeys: ReadonlyMap<string, { up: string; down: string; max: string }> = new Map(
+  GAUGE_STATS.map(name => [name, { up: `${name}Up`, down: `${name}Down`, max: `${name}Max` }]),
+);
 
 type StatRecord = Record<string, number>;
 
@@ -100,17 +103,20 @@ export function makeKernelStats(kv: KVStore): KernelStats {
   return {
     incStat(name, delta = 1) {
       const rec = pick(name);
-      rec[name] = (rec[name] ?? 0) + delta;
-      const maxKey = `${name}Max`;
-      if (rec[maxKey] !== undefined && (rec[name] ?? 0) > (rec[maxKey] ?? 0)) rec[maxKey] = rec[name] ?? 0;
-      const upKey = `${name}Up`;
-      if (rec[upKey] !== undefined) rec[upKey] = (rec[upKey] ?? 0) + delta;
+      const value = (rec[name] ?? 0) + delta;
+      rec[name] = value;
+      const companions = gaugeKeys.get(name);
+      if (companions) {
+        if (value > (rec[companions.max] ?? 0)) rec[companions.max] = value;
+        rec[companions.up] = (rec[companions.up] ?? 0) + delta;
+      }
     },
     decStat(name, delta = 1) {
-      if (!gaugeNames.has(name)) throw new KernelError('BAD_ARGUMENT', `${name} is not a gauge stat`);
+      const companions = gaugeKeys.get(name);
+      if (!companions) throw new KernelError('BAD_ARGUMENT', `${name} is not a gauge stat`);
       const rec = pick(name);
       rec[name] = (rec[name] ?? 0) - delta;
-      rec[`${name}Down`] = (rec[`${name}Down`] ?? 0) + delta;
+      rec[companions.down] = (rec[companions.down] ?? 0) + delta;
     },
     getStats(consensusOnly = false) {
       return { ...(consensusOnly ? {} : local), ...consensus };

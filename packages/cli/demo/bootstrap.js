@@ -1,0 +1,13 @@
+import { Far, E } from '@endo/far';
+
+export function buildRootObject(_vatPowers, _vatParameters, baggage) {
+  return Far('root', {
+    async bootstrap(vats) {
+      // Presences of other vats are durable, so baggage may hold them.
+      baggage.init('counter', vats.counter);
+      return E(vats.counter).increment('bootstrap');
+    },
+    bump: who => E(baggage.get('counter')).increment(who),
+    read: () => E(baggage.get('counter')).read(),
+  });
+}
