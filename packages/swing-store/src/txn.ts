@@ -1,7 +1,7 @@
 // Transaction and crank machinery. One long `BEGIN IMMEDIATE` transaction is
 // opened lazily by the first write and ends only at hostStorage.commit();
 // cranks nest SQL savepoints `t<i>` inside it.
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { EnsureTxn, KVStore, NoteExport } from './types.js';
 import { fail } from './errors.js';
 import { makeSHA256, nextActivityhash, type Hasher } from './hasher.js';
@@ -47,6 +47,12 @@ export function makeCrankControl(deps: CrankControlDeps): CrankControl {
   /** savepoints[i] is the caller's name for SQL savepoint `t<i>`. */
   const savepoints: string[] = [];
   const sqlReleaseAll = db.prepare('RELEASE SAVEPOINT t0');
+  // Savepoint statements are prepared once per ordinal: preparing them on
+  // every crank showed up in kernel profiles.
+  const sqlSavepoint: Statement<[]>[] = [];
+  const sqlRollbackTo: Statement<[]>[] = [];
+  const statementFor = (cache: Statement<[]>[], sql: string, ordinal: number) =>
+    (cache[ordinal] ??= db.prepare(`${sql} t${ordinal}`));
 
   const assertInCrank = (what: string): void => {
     if (!inCrank) fail('CRANK_STATE', `${what} called outside of a crank`);
@@ -62,7 +68,7 @@ export function makeCrankControl(deps: CrankControlDeps): CrankControl {
       assertInCrank('establishCrankSavepoint');
       // A savepoint outside a transaction would autocommit on release.
       ensureTxn();
-      db.prepare(`SAVEPOINT t${savepoints.length}`).run();
+      statementFor(sqlSavepoint, 'SAVEPOINT', savepoints.length).run();
       savepoints.push(name);
     },
     rollbackCrank(name) {
@@ -71,7 +77,7 @@ export function makeCrankControl(deps: CrankControlDeps): CrankControl {
       if (ordinal < 0) fail('CRANK_STATE', `rollbackCrank: no such savepoint ${JSON.stringify(name)}`);
       // Everything in the DB rolls back, pending exports included; the
       // crankhash deliberately does not.
-      db.prepare(`ROLLBACK TO SAVEPOINT t${ordinal}`).run();
+      statementFor(sqlRollbackTo, 'ROLLBACK TO SAVEPOINT', ordinal).run();
       savepoints.length = ordinal;
     },
     emitCrankHashes() {
