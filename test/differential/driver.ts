@@ -22,6 +22,8 @@ export interface ControllerLike {
   queueToVatRoot(vatName: string, method: string, args: unknown[], resultPolicy?: string): string | undefined;
   kpStatus(kpid: string): string;
   kpResolution(kpid: string): CapDataLike;
+  validateAndInstallBundle(bundle: unknown): Promise<string>;
+  upgradeStaticVat(vatName: string, shouldPauseFirst: boolean, bundleID: string, options: Record<string, unknown>): string | undefined;
   shutdown(): Promise<void>;
 }
 
@@ -40,11 +42,23 @@ export interface DriverApi {
 }
 
 /** A host call made after bootstrap; args are plain JSON. */
-export interface HostStep {
+export interface MessageStep {
   vat: string;
   method: string;
   args: unknown[];
 }
+
+/**
+ * A static vat upgraded by the host: `sourceSpec` (relative to the
+ * scenario) is bundled here, so both sides install the same bundle.
+ */
+export interface UpgradeStep {
+  upgrade: string;
+  sourceSpec: string;
+  options: Record<string, unknown>;
+}
+
+export type HostStep = MessageStep | UpgradeStep;
 
 export interface PromiseOutcome {
   status: string;
@@ -92,6 +106,13 @@ export function loadScenarioSteps(scenarioDir: string): HostStep[] {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as HostStep[];
 }
 
+async function upgradeStaticVat(controller: ControllerLike, scenarioDir: string, step: UpgradeStep): Promise<string | undefined> {
+  const { default: bundleSource } = await import('@endo/bundle-source');
+  const bundle: unknown = await bundleSource(path.resolve(scenarioDir, step.sourceSpec));
+  const bundleID = await controller.validateAndInstallBundle(bundle);
+  return controller.upgradeStaticVat(step.upgrade, false, bundleID, { ...step.options });
+}
+
 function outcomeOf(controller: ControllerLike, kpid: string | undefined): PromiseOutcome {
   if (kpid === undefined) return { status: 'none' };
   const status = controller.kpStatus(kpid);
@@ -116,7 +137,10 @@ export async function runScenario(api: DriverApi, scenarioDir: string, options: 
     const bootstrap = outcomeOf(controller, bootstrapKpid);
     const stepResults: (HostStep & PromiseOutcome)[] = [];
     for (const step of steps) {
-      const kpid = controller.queueToVatRoot(step.vat, step.method, step.args, 'ignore');
+      const kpid =
+        'upgrade' in step
+          ? await upgradeStaticVat(controller, scenarioDir, step)
+          : controller.queueToVatRoot(step.vat, step.method, step.args, 'ignore');
       cranks += await controller.run();
       await hostStorage.commit();
       stepResults.push({ ...step, ...outcomeOf(controller, kpid) });

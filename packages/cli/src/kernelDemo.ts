@@ -1,6 +1,8 @@
 // The README demo: a SwingSet config run on xsnap workers with an on-disk
 // swing-store, then the store reopened in a second controller, which brings
-// the vats back (snapshot + transcript replay) and carries on.
+// the vats back (snapshot + transcript replay) and carries on, upgrades the
+// counter vat to v2 (its durable state survives), and a third controller
+// that finds v2 running.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,6 +12,7 @@ import {
   initializeSwingset,
   kunser,
   loadSwingsetConfigFile,
+  makeSourceBundler,
   makeSwingsetController,
   swingsetIsInitialized,
   type SwingsetController,
@@ -28,6 +31,23 @@ async function callBootstrap(controller: SwingsetController, method: string, arg
   const value = kunser(controller.kpResolution(kpid));
   if (status !== 'fulfilled') throw Error(`${method} ${status}: ${String(value)}`);
   return value;
+}
+
+/** Installs v2 of the counter and upgrades the static vat to it (through vat-admin). */
+async function upgradeCounter(controller: SwingsetController, log: Log): Promise<void> {
+  const bundle = await makeSourceBundler().bundle(path.join(demoDir, 'vat-counter-v2.js'));
+  const bundleID = await controller.validateAndInstallBundle(bundle);
+  const kpid = controller.upgradeStaticVat('counter', false, bundleID, {
+    vatParameters: { label: 'demo counter' },
+    upgradeMessage: 'counter moves to v2',
+  });
+  await controller.run();
+  if (kpid === undefined) throw Error('upgradeStaticVat returned no result promise');
+  const status = controller.kpStatus(kpid);
+  const result = kunser(controller.kpResolution(kpid));
+  if (status !== 'fulfilled') throw Error(`upgrade ${status}: ${String(result)}`);
+  const { incarnationNumber } = result as { incarnationNumber: number };
+  log(`upgraded counter to ${bundleID.slice(0, 15)}…: now incarnation ${incarnationNumber}`);
 }
 
 function describeTranscript(stateDir: string, vatID: string): string {
@@ -83,8 +103,21 @@ export async function runKernelDemo(stateDir: string, log: Log): Promise<void> {
   log(String(await callBootstrap(second.controller, 'bump', ['dave'])));
   log(String(await callBootstrap(second.controller, 'read', [])));
   await second.commit();
+
+  // Upgrade: v2 finds v1's durable state and adds a method.
+  await upgradeCounter(second.controller, log);
+  log(String(await callBootstrap(second.controller, 'read', [])));
+  log(`visitors: ${String(await callBootstrap(second.controller, 'visitors', []))}`);
+  log(String(await callBootstrap(second.controller, 'bump', ['erin'])));
+  await second.commit();
   await second.close();
   log(describeTranscript(stateDir, counterID));
+
+  // Third life: the new incarnation is what comes back.
+  const third = await openController(stateDir, log);
+  log(String(await callBootstrap(third.controller, 'read', [])));
+  await third.commit();
+  await third.close();
   log(`slog written to ${path.join(stateDir, 'slog.jsonl')}`);
 }
 

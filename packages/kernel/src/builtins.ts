@@ -1,20 +1,20 @@
 // The built-in vats and devices initializeSwingset adds, as SwingSet does
-// (vatAdmin vat + device, timer vat). Until the real vat-admin (next issue)
-// and timer service (a later one) exist, placeholders stand in: they take
-// the same names, IDs and root exports, so user vats see exactly what they
-// would see under SwingSet. comms and vattp are accepted as options but
-// never added.
+// (vatAdmin vat + device, timer vat). They take SwingSet's names, IDs and
+// root exports, so user vats see exactly what they would see under
+// SwingSet. comms and vattp are accepted as options but never added.
 import { fileURLToPath } from 'node:url';
 import type { EndoZipBase64Bundle } from './bundles.js';
 import { makeSourceBundler, type SourceBundler } from './bundleCache.js';
 import type { DeviceConfig, VatConfig } from './configValidate.js';
 
-const placeholder = (file: string): string => fileURLToPath(new URL(`../../vats/${file}`, import.meta.url));
+// Built-ins written in TypeScript are bundled from their compiled output
+// (packages/kernel/vats/*.ts -> dist/vats/*.js).
+const compiledVat = (file: string): string => fileURLToPath(new URL(`../vats/${file}`, import.meta.url));
 
 export const PLACEHOLDER_SOURCES = {
-  adminVat: placeholder('vat-vatAdmin-placeholder.js'),
-  adminDevice: placeholder('device-vatAdmin-placeholder.js'),
-  timer: placeholder('vat-timer-placeholder.js'),
+  adminVat: compiledVat('vat-vat-admin.js'),
+  adminDevice: compiledVat('device-vat-admin.js'),
+  timer: compiledVat('vat-timer.js'), // its device is configured by the host (buildTimer)
 } as const;
 
 export type BuiltinBundleName = keyof typeof PLACEHOLDER_SOURCES;

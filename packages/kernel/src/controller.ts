@@ -59,6 +59,16 @@ export interface SwingsetController {
   reapAllVats(previousVatPos?: Record<string, number>): Record<string, number>;
   snapshotAllVats(): Promise<string[]>;
   terminateVat(vatID: string, reasonCD: CapData): void;
+  /**
+   * Asks vat-admin to upgrade a static vat to `bundleID` (already installed).
+   * Returns the kpid that settles to `{ incarnationNumber }` or the failure.
+   */
+  upgradeStaticVat(
+    vatName: string,
+    shouldPauseFirst: boolean,
+    bundleID: string,
+    options?: { vatParameters?: unknown; upgradeMessage?: string },
+  ): string | undefined;
   getStats(): Record<string, number>;
   getStatus(): { activeVats: { id: string; options: unknown }[] };
   getActivityhash(): string;
@@ -158,6 +168,15 @@ export async function makeSwingsetController(
     terminateVat(vatID, reasonCD) {
       insistCapData(reasonCD, 'termination reason');
       kernel.terminateVatExternally(vatID, reasonCD);
+    },
+    upgradeStaticVat(vatName, shouldPauseFirst, bundleID, options = {}) {
+      const vatID = kernel.vatNameToID(vatName);
+      if (typeof bundleID !== 'string') throw new KernelError('BAD_ARGUMENT', `upgradeStaticVat(${vatName}): bundleID must be a string`);
+      const pauseTarget = shouldPauseFirst ? kslot(kernel.getRootObject(vatID)) : null;
+      // The caller's options object is left alone; only the copy gets the default message.
+      const upgradeOptions = { ...options, upgradeMessage: options.upgradeMessage || `vat ${vatName} upgraded` };
+      const adminRoot = kernel.getRootObject(kernel.vatNameToID('vatAdmin'));
+      return queueTo(adminRoot, 'upgradeStaticVat', [vatID, pauseTarget, bundleID, upgradeOptions], 'ignore');
     },
     getStats: () => kernel.getStats(),
     getStatus: () => JSON.parse(JSON.stringify(kernel.getStatus())) as ReturnType<Kernel['getStatus']>,

@@ -19,6 +19,8 @@ import { crankFinishProps, crankStartProps, terminateEvent } from './slog.js';
 import { processGCActionSet, type GCActionFacts } from './state/gcActions.js';
 import type { Termination } from './termination.js';
 import type { RunQueueEvent, SendEvent } from './types.js';
+import type { UpgradeProcessor } from './upgrade.js';
+import type { VatCreator } from './vatCreation.js';
 
 type Processor = (message: RunQueueEvent) => Promise<PolicyInput>;
 
@@ -34,7 +36,7 @@ const gcMessageTypes: ReadonlySet<string> = new Set(['dropExports', 'retireExpor
 
 export function makeCrankLoop(
   ctx: KernelContext,
-  deliveries: DeliveryProcessors,
+  deliveries: DeliveryProcessors & Pick<UpgradeProcessor, 'processUpgradeVat'> & VatCreator,
   termination: Termination,
   routeSendEvent: SendRouter,
   getPanic: () => Error | undefined,
@@ -77,6 +79,10 @@ export function makeCrankLoop(
         return deliveries.processStartVat(message.vatID, message.vatParameters);
       case 'changeVatOptions':
         return deliveries.processChangeVatOptions(message.vatID, message.options);
+      case 'upgrade-vat':
+        return deliveries.processUpgradeVat(message);
+      case 'create-vat':
+        return deliveries.processCreateVat(message);
       case 'bringOutYourDead':
         return deliveries.processBringOutYourDead(message.vatID);
       case 'negated-gc-action':
@@ -117,7 +123,7 @@ export function makeCrankLoop(
       if (!results.cleanups) throw new KernelError('BAD_STATE', 'cleanup crank reported no cleanups');
       policyInput = ['cleanup', { cleanups: results.cleanups }];
     } else if (results.didDelivery) {
-      policyInput = ['crank', {}];
+      policyInput = [message.type === 'create-vat' ? 'create-vat' : 'crank', {}];
     }
 
     if (results.abort) {
@@ -127,7 +133,7 @@ export function makeCrankLoop(
     }
     const { computrons, meterID } = results;
     if (computrons) {
-      if (policyInput[0] === 'crank') policyInput[1].computrons = computrons;
+      if (policyInput[0] === 'crank' || policyInput[0] === 'create-vat') policyInput[1].computrons = computrons;
       if (meterID && keeper.deductMeter(meterID, computrons) && ctx.vatAdminRootKref) {
         const { remaining } = keeper.getMeter(meterID);
         ctx.queue.queueToKref(ctx.vatAdminRootKref, 'meterCrossedThreshold', [meterID, remaining], 'logFailure');

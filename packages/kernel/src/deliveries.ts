@@ -35,7 +35,7 @@ export interface CrankResults {
 
 export const NO_DELIVERY: CrankResults = Object.freeze({});
 
-interface DeliveryStatus {
+export interface DeliveryStatus {
   computrons: number | undefined;
   deliveryError: string | undefined;
   illegalSyscall: KernelContext['flags']['illegalSyscall'];
@@ -227,6 +227,10 @@ export function makeDeliveryProcessors(
   }
 
   return {
+    // The building blocks, for cranks made of several deliveries (upgrade).
+    deliverAndLogToVat,
+    deliveryCrankResults,
+    translate,
     processSend,
     processNotify,
     processGCMessage,

@@ -32,6 +32,12 @@ export interface DeviceRegistry extends DeviceInvoker {
   /** Imports and starts every endowed device. */
   start(kernelSyscallHandler: KernelSyscallHandler, endowments: Record<string, unknown>): Promise<void>;
   addDeviceHook(deviceName: string, hookName: string, hook: DeviceHook): void;
+  /**
+   * True (once) if a device changed kernel state outside a crank since the
+   * last call: a host input such as the timer's poll(). The kernel folds
+   * those changes into the activity hash before its next crank.
+   */
+  takeHostInputChanges(): boolean;
 }
 
 interface DeviceNamespace {
@@ -42,10 +48,18 @@ interface DeviceNamespace {
 export function makeDeviceRegistry(keeper: KernelKeeper, log: (...args: unknown[]) => void): DeviceRegistry {
   const running = new Map<string, RunningDevice>();
   const hooks = new Map<string, Record<string, DeviceHook>>();
+  // Device work inside invoke() is part of a vat's crank; anything else
+  // was started by the host (e.g. timer poll) between cranks.
+  let invoking = 0;
+  let hostInputChanges = false;
+  const noteChange = (): void => {
+    if (invoking === 0) hostInputChanges = true;
+  };
 
   function makeDeviceSyscallHandler(deviceID: string, dk: DeviceKeeper, handler: KernelSyscallHandler) {
     const mapToKernel = (data: CapData): CapData => ({ ...data, slots: data.slots.map(s => dk.mapDeviceSlotToKernelSlot(s)) });
     const run = (ksc: KernelSyscallObject): KernelSyscallResult => {
+      noteChange();
       const result = handler(ksc);
       if (result[0] !== 'ok') throw new KernelError('BAD_STATE', `device ${deviceID} syscall ${ksc[0]} failed: ${result[1]}`);
       return result;
@@ -94,7 +108,13 @@ export function makeDeviceRegistry(keeper: KernelKeeper, log: (...args: unknown[
         if (typeof ns.buildDevice === 'function') {
           dispatch = ns.buildDevice({ syscall }, deviceEndowments);
         } else if (typeof ns.buildRootDeviceNode === 'function') {
-          const state = { get: () => dk.getDeviceState(), set: (value: unknown) => dk.setDeviceState(value) };
+          const state = {
+            get: () => dk.getDeviceState(),
+            set: (value: unknown) => {
+              noteChange();
+              dk.setDeviceState(value);
+            },
+          };
           dispatch = makeDeviceSlots(
             syscall,
             state,
@@ -119,6 +139,7 @@ export function makeDeviceRegistry(keeper: KernelKeeper, log: (...args: unknown[
       if (!parseVref(target).allocatedByVat) throw new KernelError('BAD_REF', `invoke() to someone else's device ${deviceKref}`);
       const deviceArgs = { ...args, slots: args.slots.map(s => device.keeper.mapKernelSlotToDeviceSlot(s)) };
       let result: DeviceInvocationResult;
+      invoking += 1;
       try {
         result = device.dispatch.invoke(target, method, deviceArgs);
         if (result[0] === 'ok') insistCapData(result[1]);
@@ -126,6 +147,8 @@ export function makeDeviceRegistry(keeper: KernelKeeper, log: (...args: unknown[
       } catch (err) {
         log(`device ${device.name}: invoke ${method} failed, informing calling vat: ${messageOf(err)}`);
         return ['error', 'device.invoke failed, see logs for details'];
+      } finally {
+        invoking -= 1;
       }
       if (result[0] === 'error') return ['error', result[1]];
       const data = result[1];
@@ -146,6 +169,12 @@ export function makeDeviceRegistry(keeper: KernelKeeper, log: (...args: unknown[
       const forDevice = hooks.get(deviceID);
       if (!forDevice) throw new KernelError('BAD_ARGUMENT', `no hooks for device ${deviceName}`);
       forDevice[hookName] = hook;
+    },
+
+    takeHostInputChanges() {
+      const changed = hostInputChanges;
+      hostInputChanges = false;
+      return changed;
     },
   };
 }

@@ -19,6 +19,7 @@ export { buildSwingsetKernelConfig, type SwingSetKernelConfig } from './kernelCo
 export { buildKernelBundles, bundleIDOf, checkAllegedBundleID, type KernelBundles, type EndoZipBase64Bundle } from './bundles.js';
 export { makeSourceBundler, defaultBundleCacheDir, type SourceBundler } from './bundleCache.js';
 export { PLACEHOLDER_SOURCES } from './builtins.js';
+export { buildTimer, TIMER_DEVICE_SOURCE, type HostTimer, type TimerDeviceEndowments } from './timerDevice.js';
 export { kser, kunser, kslot, krefOf, makeError, type CapData } from './kmarshal.js';
 export {
   foreverPolicy,

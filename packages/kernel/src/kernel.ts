@@ -10,7 +10,7 @@ import {
   type WarehousePolicy,
   type WorkerStarter,
 } from '@crankshaft/vat-warehouse';
-import type { VatConsoleEntry } from '@crankshaft/worker-supervisor';
+import { loadWorkerBundles, type VatConsoleEntry, type WorkerBundles } from '@crankshaft/worker-supervisor';
 import { insistCapData } from './capdata.js';
 import type { KernelConsole, KernelContext } from './context.js';
 import { makeCrankLoop } from './crank.js';
@@ -21,7 +21,7 @@ import { exportRootObject } from './initializeSwingset.js';
 import { makeKernelQueueHandler } from './kernelQueue.js';
 import type { RunPolicy } from './runPolicies.js';
 import { makeSendRouter, type VatLookup } from './routing.js';
-import { clistEvent, createVatEvent, type Slogger } from './slog.js';
+import { clistEvent, createVatEvent, terminateEvent, type Slogger } from './slog.js';
 import { dumpKernelState, type KernelDump } from './state/dump.js';
 import { makeKernelGC } from './state/gc.js';
 import { makeKernelKeeper } from './state/kernelKeeper.js';
@@ -30,6 +30,10 @@ import { makeTermination } from './termination.js';
 import { makeVatTranslators, type VatTranslators } from './translate.js';
 import type { CapData, PromiseState, ResolutionPolicy } from './types.js';
 import { makeVatSyscallHandlerFactory } from './vatSyscallHandler.js';
+import { makeUpgradeHook, makeUpgradeProcessor } from './upgrade.js';
+import { makeWorkerOptions } from './vatOptions.js';
+import { makeVatAdminHooks } from './vatAdminHooks.js';
+import { makeVatCreator } from './vatCreation.js';
 
 export interface KernelRuntimeOptions {
   slog: Slogger;
@@ -219,11 +223,30 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
   });
   const deliveries = makeDeliveryProcessors(ctx, makeVatSyscallHandlerFactory(ctx, kernelSyscallHandler));
   syscallHandlerFor = deliveries.syscallHandlerFor;
-  const crankLoop = makeCrankLoop(ctx, deliveries, termination, makeSendRouter(keeper, queue, lookupVat), () => kernelPanic);
+  const upgrades = makeUpgradeProcessor(ctx, deliveries, {
+    // An upgraded xsnap vat moves to the current lockdown/supervisor bundles, as SwingSet's does.
+    async refreshWorkerOptions(old) {
+      if (old.type === 'local') return old;
+      const bundles: WorkerBundles = await loadWorkerBundles();
+      return makeWorkerOptions('xsnap', keeper, () => bundles);
+    },
+  });
+  const crankLoop = makeCrankLoop(
+    ctx,
+    { ...deliveries, processUpgradeVat: upgrades.processUpgradeVat, ...makeVatCreator(ctx, deliveries) },
+    termination,
+    makeSendRouter(keeper, queue, lookupVat),
+    () => kernelPanic,
+  );
 
   let started = false;
   const insistStarted = (what: string): void => {
     if (!started) throw new KernelError('LIFECYCLE', `must do kernel.start() before ${what}()`);
+  };
+
+  /** Device changes made by host input between runs (timer poll) go into the activity hash. */
+  const foldHostDeviceInput = (): void => {
+    if (devices.takeHostInputChanges()) keeper.emitHostCrankHashes();
   };
 
   /** Runs `fn` as its own crank (for host calls that change state). */
@@ -255,13 +278,27 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
           getBundle: (id: string) => keeper.getBundle(id),
           getNamedBundleID: (name: string) => keeper.getNamedBundleID(name),
           meterCreate: (remaining: bigint | 'unlimited', threshold: bigint) => keeper.allocateMeter(remaining, threshold),
+          meterAddRemaining: (meterID: string, delta: bigint) => keeper.addMeterRemaining(meterID, delta),
+          meterSetThreshold: (meterID: string, threshold: bigint) => keeper.setMeterThreshold(meterID, threshold),
           meterGet: (meterID: string) => keeper.getMeter(meterID),
         },
       };
       await devices.start(kernelSyscallHandler, endowments);
+      if (keeper.vats.getDeviceIDForName('vatAdmin') !== undefined) {
+        devices.addDeviceHook('vatAdmin', 'upgrade', makeUpgradeHook(keeper));
+        const hooks = makeVatAdminHooks({
+          keeper,
+          terminateVat(vatID, reject, info) {
+            slog.write(terminateEvent(vatID, reject, info));
+            void termination.terminateVat(vatID, reject, info).catch(err => panic(`terminateVat(${vatID}) failed`, err));
+          },
+        });
+        for (const [name, hook] of Object.entries(hooks)) devices.addDeviceHook('vatAdmin', name, hook);
+      }
     },
     run: async policy => {
       insistStarted('run');
+      foldHostDeviceInput();
       try {
         return await crankLoop.run(policy);
       } finally {
@@ -271,6 +308,7 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
     },
     step: async () => {
       insistStarted('step');
+      foldHostDeviceInput();
       return crankLoop.step();
     },
     shutdown: () => warehouse.shutdown(),

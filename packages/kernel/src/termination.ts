@@ -14,16 +14,25 @@ import type { CapData } from './types.js';
 export function makeTermination(ctx: KernelContext) {
   const { keeper, queue, warehouse } = ctx;
 
-  async function terminateVat(vatID: string, shouldReject: boolean, info: CapData): Promise<void> {
+  /**
+   * Everything that decides the outcome happens synchronously, before the
+   * first await: a vat-admin hook terminates a vat in the middle of another
+   * vat's delivery, and that crank must see the bookkeeping, the rejected
+   * promises and the vat-admin notice at once. Only archiving the last
+   * transcript span and stopping the worker are left to the promise.
+   */
+  function terminateVat(vatID: string, shouldReject: boolean, info: CapData): Promise<void> {
     ctx.console.log(`kernel terminating vat ${vatID} (failure=${shouldReject})`);
     insistCapData(info, 'termination info');
     let critical = false;
+    const deferred: Promise<void>[] = [];
     if (keeper.vats.vatIsAlive(vatID)) {
       critical = keeper.provideVatKeeper(vatID).getOptions().critical;
       keeper.vats.deleteVatID(vatID);
       keeper.vats.markVatAsTerminated(vatID);
       keeper.storage.snapStore.stopUsingLastSnapshot(vatID);
-      await keeper.storage.transcriptStore.stopUsingTranscript(vatID);
+      // Its DB work is done before it returns; the promise is the archive.
+      deferred.push(keeper.storage.transcriptStore.stopUsingTranscript(vatID));
       const errorData = makeError('vat terminated');
       // Collected first: c-list key order, as SwingSet rejects them.
       const decided = [...keeper.enumeratePromisesByDecider(vatID)].map(([kpid]) => kpid);
@@ -37,11 +46,12 @@ export function makeTermination(ctx: KernelContext) {
     } else {
       ctx.console.log(`warning: vat ${vatID} terminated without a vatAdmin to report to`);
     }
-    try {
-      await warehouse.stopWorker(vatID);
-    } catch (err) {
-      ctx.console.log(`vat ${vatID} worker stop failed after termination (ignored): ${String(err)}`);
-    }
+    deferred.push(
+      warehouse.stopWorker(vatID).catch(err => {
+        ctx.console.log(`vat ${vatID} worker stop failed after termination (ignored): ${String(err)}`);
+      }),
+    );
+    return Promise.all(deferred).then(() => undefined);
   }
 
   function processCleanupTerminatedVat(vatID: string, budget: CleanupBudget): CrankResults {

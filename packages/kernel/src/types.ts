@@ -22,6 +22,15 @@ export type RunQueueEvent =
   | { type: 'send'; target: string; msg: KernelMessage }
   | { type: 'notify'; vatID: string; kpid: string }
   | { type: 'startVat'; vatID: string; vatParameters: CapData }
+  | { type: 'create-vat'; vatID: string; source: VatSource; vatParameters: CapData; dynamicOptions: DynamicVatOptions }
+  | {
+      type: 'upgrade-vat';
+      vatID: string;
+      upgradeID: string;
+      bundleID: string;
+      vatParameters: CapData;
+      upgradeMessage: string;
+    }
   | { type: 'changeVatOptions'; vatID: string; options: Record<string, unknown> }
   | { type: GCDeliveryType; vatID: string; krefs: string[] }
   | { type: 'negated-gc-action'; vatID?: string }
@@ -32,6 +41,8 @@ export type RunQueueEventType = RunQueueEvent['type'];
 export type SendEvent = Extract<RunQueueEvent, { type: 'send' }>;
 export type NotifyEvent = Extract<RunQueueEvent, { type: 'notify' }>;
 export type GCEvent = Extract<RunQueueEvent, { type: GCDeliveryType }>;
+export type CreateVatEvent = Extract<RunQueueEvent, { type: 'create-vat' }>;
+export type UpgradeVatEvent = Extract<RunQueueEvent, { type: 'upgrade-vat' }>;
 
 /** A settled promise as a notify delivery carries it. */
 export interface SettledPromiseDescriptor {
@@ -136,6 +147,18 @@ export interface StaticVatOptions {
   reapGCKrefs?: ReapLimit;
   neverReap?: boolean;
   nodeOptions?: string[];
+}
+
+/** A dynamic vat's options as vat-admin sends them (checked by the create-vat hook). */
+export interface DynamicVatOptions {
+  name?: string;
+  meterID?: string;
+  managerType?: string;
+  enableSetup?: boolean;
+  enablePipelining?: boolean;
+  useTranscript?: boolean;
+  reapInterval?: ReapLimit;
+  critical?: boolean;
 }
 
 /** Options the kernel accepts for itself (stored under kernel.*). */

@@ -69,6 +69,9 @@ export interface KernelKeeper {
   enumerateNonDurableObjectExports(vatID: string): Generator<{ kref: string; vref: string }>;
 
   allocateMeter(remaining: bigint | 'unlimited', threshold: bigint): string;
+  /** Adds to a meter's remaining count (an unlimited meter stays unlimited). */
+  addMeterRemaining(meterID: string, delta: bigint): void;
+  setMeterThreshold(meterID: string, threshold: bigint): void;
   checkMeter(meterID: string, spent: bigint): boolean;
   deductMeter(meterID: string, spent: bigint): boolean;
   getMeter(meterID: string): { remaining: bigint | 'unlimited'; threshold: bigint };
@@ -152,6 +155,12 @@ export function makeKernelKeeper(storage: KernelStorage, options: KernelKeeperOp
   const meterKey = (meterID: string): string => {
     if (!/^m[0-9]+$/.test(meterID)) throw new KernelError('BAD_ARGUMENT', `not a meterID: ${JSON.stringify(meterID)}`);
     return meterID;
+  };
+
+  const insistNatBigint = (value: unknown, what: string): void => {
+    if (typeof value !== 'bigint' || value < 0n) {
+      throw new KernelError('BAD_ARGUMENT', `${what} must be a non-negative bigint, got ${String(value)}`);
+    }
   };
 
   return {
@@ -272,6 +281,16 @@ export function makeKernelKeeper(storage: KernelStorage, options: KernelKeeperOp
       kv.set(keys.meterRemaining(meterID), `${remaining}`);
       kv.set(keys.meterThreshold(meterID), `${threshold}`);
       return meterID;
+    },
+    addMeterRemaining(meterID, delta) {
+      insistNatBigint(delta, 'meter delta');
+      const remaining = getRequired(kv, keys.meterRemaining(meterKey(meterID)));
+      if (remaining !== 'unlimited') kv.set(keys.meterRemaining(meterID), `${BigInt(remaining) + delta}`);
+    },
+    setMeterThreshold(meterID, threshold) {
+      insistNatBigint(threshold, 'meter threshold');
+      getRequired(kv, keys.meterRemaining(meterKey(meterID)));
+      kv.set(keys.meterThreshold(meterID), `${threshold}`);
     },
     checkMeter(meterID, spent) {
       const remaining = getRequired(kv, keys.meterRemaining(meterKey(meterID)));
