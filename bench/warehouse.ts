@@ -1,5 +1,7 @@
 // vat-warehouse benchmark (real xsnap workers, real SQLite). Prints ONE JSON line:
-//   - live delivery vs replay speed over a 1,000-delivery span;
+//   - live delivery vs replay speed over a 1,000-delivery span, for both
+//     replay modes ('exact', the default, and 'pipelined');
+//   - startup: workers for 5 fresh vats (from the zygote, side by side);
 //   - page-in time: load-snapshot plus replay of 200 deliveries for a vat
 //     with a ~20 MB heap;
 //   - the snapshot pause (BOYD + save + worker restart) and its cost spread
@@ -26,6 +28,7 @@ import {
   makeWorkerStarter,
   type VatConfig,
   type VatWarehouse,
+  type WarehousePolicy,
   type WarehouseSlogEvent,
 } from '@crankshaft/vat-warehouse';
 
@@ -34,6 +37,7 @@ const pageInDeliveries = 200;
 // Ballast on top of a fresh vat's ~11 MB heap: about 20 MB in all.
 const ballastMegabytes = 10;
 const snapshotInterval = 200;
+const startupVats = 5;
 
 const fixture = fileURLToPath(new URL('../../packages/vat-warehouse/test/fixtures/vat-counter.js', import.meta.url));
 
@@ -79,6 +83,8 @@ interface Setup {
   slogs: WarehouseSlogEvent[];
   configs: Map<string, VatConfig>;
   deliver(vatID: string, delivery: VatDeliveryObject): Promise<void>;
+  /** Another warehouse over the same store and configs (e.g. another replay mode). */
+  makeWarehouse(policy: WarehousePolicy): VatWarehouse;
 }
 
 async function setup(dir: string, vatBundle: VatBundle & { endoZipBase64Sha512: string }): Promise<Setup & { bundleID: string; workerOptions: WorkerOptions }> {
@@ -89,25 +95,27 @@ async function setup(dir: string, vatBundle: VatBundle & { endoZipBase64Sha512: 
   bundleStore.addBundle(bundleID, vatBundle);
   const configs = new Map<string, VatConfig>();
   const slogs: WarehouseSlogEvent[] = [];
-  const warehouse = makeVatWarehouse({
-    stores: { bundleStore, transcriptStore, snapStore },
-    host: {
-      getVatConfig: vatID => configs.get(vatID),
-      listVatIDs: () => [...configs.keys()],
-      syscallHandlerFor: vatID => handlerFor(store, vatID),
-    },
-    startWorker: makeWorkerStarter({ bundleStore, xsnap: { stdout: 'ignore', stderr: 'ignore' } }),
-    policy: { snapshotInitial: 100_000, snapshotInterval: 100_000 },
-    slog: event => {
-      if (event.type !== 'syscall' && event.type !== 'syscall-result') slogs.push(event);
-    },
-    vatConsole: () => {},
-  });
+  const makeWarehouse = (policy: WarehousePolicy): VatWarehouse =>
+    makeVatWarehouse({
+      stores: { bundleStore, transcriptStore, snapStore },
+      host: {
+        getVatConfig: vatID => configs.get(vatID),
+        listVatIDs: () => [...configs.keys()],
+        syscallHandlerFor: vatID => handlerFor(store, vatID),
+      },
+      startWorker: makeWorkerStarter({ bundleStore, xsnap: { stdout: 'ignore', stderr: 'ignore' } }),
+      policy: { snapshotInitial: 100_000, snapshotInterval: 100_000, ...policy },
+      slog: event => {
+        if (event.type !== 'syscall' && event.type !== 'syscall-result') slogs.push(event);
+      },
+      vatConsole: () => {},
+    });
+  const warehouse = makeWarehouse({});
   const deliver = async (vatID: string, delivery: VatDeliveryObject): Promise<void> => {
     const result = await warehouse.deliverToVat(vatID, delivery, handlerFor(store, vatID));
     if (result.status !== 'ok') throw Error(`${vatID} ${delivery[0]} failed: ${result.error}`);
   };
-  return { store, warehouse, slogs, configs, deliver, bundleID, workerOptions };
+  return { store, warehouse, slogs, configs, deliver, makeWarehouse, bundleID, workerOptions };
 }
 
 const seconds = (from: number): number => (performance.now() - from) / 1000;
@@ -131,12 +139,34 @@ async function main(): Promise<void> {
     const liveSeconds = seconds(liveStart);
     await s.store.hostStorage.commit();
     await s.warehouse.stopWorker('v1');
-    const before = s.slogs.length;
-    await s.warehouse.ensureVatOnline('v1');
-    const finish = s.slogs.slice(before).find(e => e.type === 'finish-replay');
-    if (finish?.type !== 'finish-replay') throw Error('no replay happened');
-    const replayed = s.warehouse.getStats().replayedDeliveries;
-    await s.warehouse.stopWorker('v1');
+    const replaySeconds = async (warehouse: VatWarehouse): Promise<{ replayed: number; seconds: number }> => {
+      const before = s.slogs.length;
+      await warehouse.ensureVatOnline('v1');
+      const finish = s.slogs.slice(before).find(e => e.type === 'finish-replay');
+      if (finish?.type !== 'finish-replay') throw Error('no replay happened');
+      await warehouse.stopWorker('v1');
+      return { replayed: warehouse.getStats().replayedDeliveries, seconds: finish.seconds };
+    };
+    const exact = await replaySeconds(s.warehouse);
+    const pipelinedWarehouse = s.makeWarehouse({ replayMode: 'pipelined' });
+    const pipelined = await replaySeconds(pipelinedWarehouse);
+    await pipelinedWarehouse.shutdown();
+    const replayed = exact.replayed;
+
+    // Startup: workers for five fresh vats (from the zygote, side by side;
+    // the zygote itself was built for v1 above).
+    const startupWarehouse = s.makeWarehouse({});
+    const startupIDs: string[] = [];
+    for (let i = 0; i < startupVats; i += 1) {
+      const vatID = `v${10 + i}`;
+      startupIDs.push(vatID);
+      s.configs.set(vatID, { name: `fresh${i}`, source: { bundleID: s.bundleID }, workerOptions: s.workerOptions });
+    }
+    const startupStart = performance.now();
+    await Promise.all(startupIDs.map(vatID => startupWarehouse.ensureVatOnline(vatID)));
+    const startupSeconds = seconds(startupStart);
+    await startupWarehouse.shutdown();
+    for (const vatID of startupIDs) s.configs.delete(vatID);
 
     // 2. A ~20 MB heap: snapshot it, 200 deliveries, then page it in again.
     s.configs.set('v2', { name: 'big', source: { bundleID: s.bundleID }, workerOptions: s.workerOptions });
@@ -163,7 +193,8 @@ async function main(): Promise<void> {
     await s.store.hostStorage.close();
 
     const liveRate = (spanDeliveries - 1) / liveSeconds;
-    const replayRate = replayed / finish.seconds;
+    const replayRate = replayed / exact.seconds;
+    const pipelinedRate = pipelined.replayed / pipelined.seconds;
     console.log(
       JSON.stringify({
         bench: 'vat-warehouse',
@@ -172,7 +203,10 @@ async function main(): Promise<void> {
           liveDeliveriesPerSec: round(liveRate, 1),
           replayDeliveriesPerSec: round(replayRate, 1),
           replayVsLive: round(replayRate / liveRate, 2),
+          pipelinedReplayDeliveriesPerSec: round(pipelinedRate, 1),
+          pipelinedVsLive: round(pipelinedRate / liveRate, 2),
         },
+        startup: { vats: startupVats, seconds: round(startupSeconds), secondsPerVat: round(startupSeconds / startupVats) },
         pageIn: {
           heapBytes: save.uncompressedSize,
           compressedBytes: save.compressedSize,

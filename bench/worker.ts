@@ -1,4 +1,9 @@
 // worker-supervisor benchmark (real xsnap workers). Prints ONE JSON line:
+//   - worker start: from the bundles, building the zygote, from the zygote;
+//   - a burst: one delivery making n sends whose results stay pending, on
+//     today's worker (zygote, heap room, larger heap growth step) and on a
+//     worker with xsnap's own heap behaviour;
+//   - replay mode: deliveries per second re-executed through `replay`;
 //   - deliveries per second of a trivial vat method on xsnap;
 //   - worker round trips per delivery, batching on and off, for a method
 //     making no syscall of its own and for one making 2k+2 result-less ones;
@@ -19,8 +24,12 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import {
+  buildZygote,
   loadWorkerBundles,
+  makeZygoteCache,
   startXsnapVatWorker,
+  type ReplayRequest,
+  type ZygoteCache,
   type SnapStoreLike,
   type VatBundle,
   type VatDeliveryObject,
@@ -35,6 +44,10 @@ const pingDeliveries = 2_000;
 const sendDeliveries = 200;
 const sendsPerDelivery = 5;
 const rawRoundTrips = 2_000;
+const burstSizes = [250, 2_000];
+// xsnap's own heap behaviour is quadratic: keep its burst small.
+const oldHeapBurst = 1_000;
+const replayDeliveries = 1_000;
 // The test vat's allocate(n) adds ~3.4 MB of small objects per unit; with
 // the fresh vat's own heap this makes a snapshot of about 20 MB.
 const ballastUnits = 3;
@@ -106,15 +119,19 @@ function makeMemorySnapStore(): SnapStoreLike {
   };
 }
 
+/** How a fresh worker is made: the default (zygote), or xsnap's own heap (bundles evaluated, no room). */
+type Boot = { zygotes?: ZygoteCache | false; heapRoomSlots?: number };
+
 async function startWorker(
   bundles: WorkerBundles,
   vatBundle: VatBundle,
   vatID: string,
   batchSyscalls: boolean,
+  boot: Boot = {},
 ): Promise<{ worker: XsnapVatWorker; handler: VatSyscallHandler }> {
   const worker = await startXsnapVatWorker(
     { vatID, batchSyscalls, onConsole: () => {} },
-    { from: 'bundles', lockdownBundle: bundles.lockdown, supervisorBundle: bundles.supervisor, vatBundle },
+    { from: 'bundles', lockdownBundle: bundles.lockdown, supervisorBundle: bundles.supervisor, vatBundle, ...boot },
   );
   const handler = makeKernel();
   const started = await worker.deliver(['startVat', capdata({})], handler);
@@ -186,8 +203,81 @@ async function rawXsnapRoundTrip(): Promise<number> {
   }
 }
 
+const secondsSince = (started: number): number => Number(((performance.now() - started) / 1000).toFixed(3));
+
+/** Worker start times: evaluating the bundles, building a zygote, starting from it. */
+async function measureStarts(bundles: WorkerBundles, vatBundle: VatBundle) {
+  const timeStart = async (boot: Boot): Promise<number> => {
+    const started = performance.now();
+    const worker = await startXsnapVatWorker(
+      { vatID: 'v9', onConsole: () => {} },
+      { from: 'bundles', lockdownBundle: bundles.lockdown, supervisorBundle: bundles.supervisor, vatBundle, ...boot },
+    );
+    const seconds = secondsSince(started);
+    await worker.shutdown();
+    return seconds;
+  };
+  const fromBundles = await timeStart({ zygotes: false });
+  const zygoteStarted = performance.now();
+  const zygote = await buildZygote({
+    lockdownBundle: bundles.lockdown,
+    supervisorBundle: bundles.supervisor,
+    heapRoomSlots: 256 * 1024,
+  });
+  const buildSeconds = secondsSince(zygoteStarted);
+  const zygotes = makeZygoteCache();
+  await zygotes.provide({ lockdownBundle: bundles.lockdown, supervisorBundle: bundles.supervisor, heapRoomSlots: 256 * 1024 });
+  const fromZygote = await timeStart({ zygotes });
+  return { fromBundlesSeconds: fromBundles, zygoteBuildSeconds: buildSeconds, zygoteBytes: zygote.length, fromZygoteSeconds: fromZygote };
+}
+
+/** One delivery making `count` sends whose results stay pending. */
+async function measureBurst(bundles: WorkerBundles, vatBundle: VatBundle, count: number, boot: Boot = {}): Promise<number> {
+  const { worker, handler } = await startWorker(bundles, vatBundle, 'v3', true, boot);
+  try {
+    const started = performance.now();
+    const result = await worker.deliver(message('sendMany', ['$0.Alleged: target', count], 'p-70', ['o-50']), handler);
+    if (result.status !== 'ok') throw Error(`burst failed: ${result.error}`);
+    return secondsSince(started);
+  } finally {
+    await worker.shutdown();
+  }
+}
+
+/** Record pings on one worker, re-execute them on a fresh one through `replay`. */
+async function measureReplay(bundles: WorkerBundles, vatBundle: VatBundle) {
+  const { worker: live, handler } = await startWorker(bundles, vatBundle, 'v4', true);
+  const { worker: fresh } = await startWorker(bundles, vatBundle, 'v4', true);
+  try {
+    const requests: ReplayRequest[] = [];
+    for (let i = 0; i < replayDeliveries; i += 1) {
+      // a durable counter every tenth delivery: vatstore reads answered from the record
+      const method = i === 0 ? 'makeCounter' : i % 10 === 0 ? 'incrementCounter' : 'ping';
+      const delivery = message(method, method === 'ping' ? [i] : [], `p-${200 + i}`);
+      const results: ReplayRequest['results'] = [];
+      await live.deliver(delivery, vso => {
+        const r = handler(vso);
+        results.push(r);
+        return r;
+      });
+      requests.push({ delivery, results });
+    }
+    const started = performance.now();
+    for (let i = 0; i < requests.length; i += 64) await fresh.replay(requests.slice(i, i + 64));
+    return { deliveries: replayDeliveries, deliveriesPerSecond: Math.round(replayDeliveries / secondsSince(started)) };
+  } finally {
+    await Promise.all([live.shutdown(), fresh.shutdown()]);
+  }
+}
+
 async function main(): Promise<void> {
   const [bundles, vatBundle] = await Promise.all([loadWorkerBundles(), bundleSource(fixture) as Promise<VatBundle>]);
+  const starts = await measureStarts(bundles, vatBundle);
+  const burst: Record<string, number> = {};
+  for (const count of burstSizes) burst[`seconds${count}`] = await measureBurst(bundles, vatBundle, count);
+  const oldHeap = await measureBurst(bundles, vatBundle, oldHeapBurst, { zygotes: false, heapRoomSlots: 0 });
+  const sameSize = await measureBurst(bundles, vatBundle, oldHeapBurst);
+  const replay = await measureReplay(bundles, vatBundle);
 
   // deliveries per second, and round trips with batching on and off
   const batchedSubject = await startWorker(bundles, vatBundle, 'v1', true);
@@ -241,6 +331,14 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       bench: 'worker',
+      start: starts,
+      burst: {
+        ...burst,
+        [`seconds${oldHeapBurst}`]: sameSize,
+        [`xsnapOwnHeapSeconds${oldHeapBurst}`]: oldHeap,
+        speedupOverXsnapOwnHeap: Number((oldHeap / sameSize).toFixed(2)),
+      },
+      replay,
       xsnapDeliveriesPerSecond: batched.ping.deliveriesPerSecond,
       modes,
       snapshot,

@@ -6,6 +6,8 @@ import { decodeTranscriptEntry, encodeTranscriptEntry, type TranscriptEntry } fr
 export interface PositionedEntry {
   position: number;
   entry: TranscriptEntry;
+  /** Length of the stored JSON text (to size replay batches). */
+  size: number;
 }
 
 export interface TranscriptLog {
@@ -44,7 +46,7 @@ export function makeTranscriptLog(transcriptStore: TranscriptStore): TranscriptL
       const { startPos } = provideBounds(vatID);
       let position = startPos;
       for (const text of transcriptStore.readSpan(vatID)) {
-        yield { position, entry: decodeTranscriptEntry(text, { vatID, position }) };
+        yield { position, entry: decodeTranscriptEntry(text, { vatID, position }), size: text.length };
         position += 1;
       }
     },

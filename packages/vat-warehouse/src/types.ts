@@ -1,6 +1,7 @@
 // The warehouse's public contract: what the kernel supplies (per-vat facts,
 // syscall handlers, stores, a worker starter) and what it gets back.
 import type { BundleStore, SnapStore, TranscriptStore } from '@crankshaft/swing-store';
+import type { ReplayBatching, ReplayMode } from './replay.js';
 import type { SlogSender, MonotonicClock } from './slog.js';
 import type {
   DeliveryResult,
@@ -68,12 +69,27 @@ export interface WarehousePolicy {
   maxVatsOnline?: number;
   /** Vats start() brings online. Default maxVatsOnline / 2. */
   maxPreloadVats?: number;
+  /** Workers start() starts (and replays) at once. Default 4. */
+  preloadConcurrency?: number;
   /** Default true: continue on a worker restarted from the snapshot just written. */
   restartWorkerOnSnapshot?: boolean;
   /** Span entries before the first snapshot of an incarnation. Default 3. */
   snapshotInitial?: number;
   /** Span entries before each later snapshot. Default 200. */
   snapshotInterval?: number;
+  /**
+   * How replay runs (docs/transcripts.md). 'exact' (default): one worker
+   * round trip per delivery and per value syscall; the worker runs exactly
+   * the code path of a live delivery, so its heap (and every snapshot it
+   * writes later) is byte-for-byte what it would have been without the
+   * restart. 'pipelined': several deliveries per round trip, syscalls
+   * answered inside the worker; faster, same syscalls, results and
+   * divergence reports, but the heap layout differs from a worker that
+   * never restarted, so later snapshot hashes depend on when it restarted.
+   */
+  replayMode?: ReplayMode;
+  /** Batch limits for 'pipelined' replay. */
+  replayBatching?: ReplayBatching;
 }
 
 export interface VatWarehouseOptions {

@@ -6,7 +6,7 @@
 import type { SpanBounds } from '@crankshaft/swing-store';
 import { fail, VatWarehouseError } from './errors.js';
 import { makeRecencyList } from './lru.js';
-import { replayEntries } from './replay.js';
+import { replayEntries, type ReplayMode } from './replay.js';
 import { defaultClock, definedNumbers, dispatchOf, noSlog, slogDeliveryResult } from './slog.js';
 import { isSnapshotDue, makeSnapshotPolicy } from './snapshotPolicy.js';
 import {
@@ -56,6 +56,14 @@ const printVatConsole = (entry: VatConsoleEntry): void => {
 
 const usesTranscript = (config: VatConfig): boolean => config.useTranscript !== false;
 
+const parseReplayMode = (mode: unknown): ReplayMode => {
+  if (mode === undefined) return 'exact';
+  if (mode !== 'exact' && mode !== 'pipelined') {
+    return fail('BAD_ARGUMENT', `replayMode must be 'exact' or 'pipelined', got ${JSON.stringify(mode)}`);
+  }
+  return mode;
+};
+
 function resolvePolicy(options: VatWarehouseOptions['policy'] = {}) {
   const maxVatsOnline = options.maxVatsOnline ?? 50;
   if (!Number.isSafeInteger(maxVatsOnline) || maxVatsOnline < 1) {
@@ -65,9 +73,15 @@ function resolvePolicy(options: VatWarehouseOptions['policy'] = {}) {
   if (!Number.isSafeInteger(maxPreloadVats) || maxPreloadVats < 0) {
     fail('BAD_ARGUMENT', `maxPreloadVats must be a non-negative integer, got ${String(maxPreloadVats)}`);
   }
+  const preloadConcurrency = options.preloadConcurrency ?? 4;
+  if (!Number.isSafeInteger(preloadConcurrency) || preloadConcurrency < 1) {
+    fail('BAD_ARGUMENT', `preloadConcurrency must be a positive integer, got ${String(preloadConcurrency)}`);
+  }
   return {
     maxVatsOnline,
     maxPreloadVats: Math.min(maxPreloadVats, maxVatsOnline),
+    preloadConcurrency,
+    replayMode: parseReplayMode(options.replayMode),
     restartWorkerOnSnapshot: options.restartWorkerOnSnapshot ?? true,
     ...makeSnapshotPolicy({
       ...(options.snapshotInitial === undefined ? {} : { snapshotInitial: options.snapshotInitial }),
@@ -76,9 +90,36 @@ function resolvePolicy(options: VatWarehouseOptions['policy'] = {}) {
   };
 }
 
+/** `work` over `items`, at most `limit` at a time; outcomes in item order. */
+async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const outcomes: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      try {
+        outcomes[index] = { status: 'fulfilled', value: await work(items[index] as T) };
+      } catch (reason) {
+        outcomes[index] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return outcomes;
+}
+
 export function makeVatWarehouse(options: VatWarehouseOptions): VatWarehouse {
   const { stores, host, startWorker, slog = noSlog, clock = defaultClock, vatConsole = printVatConsole } = options;
   const policy = resolvePolicy(options.policy);
+  const replayOptions = {
+    mode: policy.replayMode,
+    ...(options.policy?.replayBatching === undefined ? {} : { batching: options.policy.replayBatching }),
+  };
   const transcript = makeTranscriptLog(stores.transcriptStore);
   const { snapStore } = stores;
   // The worker's view of the snapStore (structural; same object).
@@ -223,7 +264,7 @@ export function makeVatWarehouse(options: VatWarehouseOptions): VatWarehouse {
       try {
         slog({ type: 'start-replay', vatID, deliveries });
         const started = clock();
-        stats.replayedDeliveries += await replayEntries({ vatID, worker, entries: span, slog, clock });
+        stats.replayedDeliveries += await replayEntries({ vatID, worker, entries: span, slog, clock, ...replayOptions });
         stats.replays += 1;
         slog({ type: 'finish-replay', vatID, seconds: clock() - started });
       } catch (err) {
@@ -236,8 +277,12 @@ export function makeVatWarehouse(options: VatWarehouseOptions): VatWarehouse {
     return { worker, config, endPos: bounds.endPos };
   }
 
-  /** The vat's online record, loading it if needed (one load at a time per vat). */
-  async function provideOnline(vatID: string): Promise<OnlineVat> {
+  /**
+   * The vat's online record, loading it if needed (one load at a time per
+   * vat). `touchWhenLoaded: false` leaves the LRU to the caller (preload
+   * touches in listing order, whichever load finishes first).
+   */
+  async function provideOnline(vatID: string, touchWhenLoaded = true): Promise<OnlineVat> {
     assertUsable(vatID);
     const existing = online.get(vatID);
     if (existing) {
@@ -251,7 +296,7 @@ export function makeVatWarehouse(options: VatWarehouseOptions): VatWarehouse {
         try {
           const vat = await loadVat(vatID);
           online.set(vatID, vat);
-          await touch(vatID);
+          if (touchWhenLoaded) await touch(vatID);
           return vat;
         } catch (err) {
           if (err instanceof VatWarehouseError && disablingCodes.has(err.code)) disabled.set(vatID, err);
@@ -409,9 +454,18 @@ export function makeVatWarehouse(options: VatWarehouseOptions): VatWarehouse {
 
   return {
     async start() {
-      for (const vatID of host.listVatIDs().slice(0, policy.maxPreloadVats)) {
-        await provideOnline(vatID);
+      // Workers start (and replay) side by side, a few at a time; the
+      // transcript writes of a load happen before its first await, so
+      // they still come in listing order.
+      const vatIDs = host.listVatIDs().slice(0, policy.maxPreloadVats);
+      const outcomes = await mapWithConcurrency(vatIDs, policy.preloadConcurrency, vatID =>
+        provideOnline(vatID, false),
+      );
+      for (const [i, vatID] of vatIDs.entries()) {
+        if (outcomes[i]?.status === 'fulfilled' && online.has(vatID)) await touch(vatID);
       }
+      const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      if (failed) throw failed.reason;
     },
     async ensureVatOnline(vatID) {
       await provideOnline(vatID);

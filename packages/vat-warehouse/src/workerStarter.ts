@@ -5,8 +5,10 @@ import {
   getWorkerBundlesByID,
   startLocalVatWorker,
   startXsnapVatWorker,
+  type NestedEvaluateBundle,
   type VatBundle,
   type XsnapWorkerOptions,
+  type ZygoteCache,
 } from '@crankshaft/worker-supervisor';
 import { fail } from './errors.js';
 import type { WorkerStarter } from './types.js';
@@ -17,10 +19,30 @@ export interface WorkerStarterOptions {
   bundleStore: Pick<BundleStore, 'getBundle' | 'hasBundle'>;
   /** Passed to every xsnap worker (compute limit, debug build, stdio). */
   xsnap?: Partial<XsnapTuning>;
+  /**
+   * Base worker snapshots for fresh xsnap workers (worker-supervisor's
+   * zygote.ts). Default: the process-wide in-memory cache; pass
+   * `makeZygoteCache({ dir })` for one that also lives on disk, or `false`
+   * to evaluate the worker bundles in every fresh worker.
+   */
+  zygotes?: ZygoteCache | false;
 }
+
+type WorkerBundlePair = { lockdown: NestedEvaluateBundle; supervisor: NestedEvaluateBundle };
 
 export function makeWorkerStarter(options: WorkerStarterOptions): WorkerStarter {
   const { bundleStore, xsnap: tuning = {} } = options;
+  // Bundles are immutable by ID: read (and re-hash) each pair once.
+  const workerBundles = new Map<string, WorkerBundlePair>();
+  const workerBundlesFor = (bundleIDs: readonly [string, string]): WorkerBundlePair => {
+    const key = bundleIDs.join(',');
+    let pair = workerBundles.get(key);
+    if (pair === undefined) {
+      pair = getWorkerBundlesByID(bundleStore, bundleIDs);
+      workerBundles.set(key, pair);
+    }
+    return pair;
+  };
 
   const getBundle = (vatID: string, bundleID: string, what: string): unknown => {
     if (!bundleStore.hasBundle(bundleID)) {
@@ -67,14 +89,20 @@ export function makeWorkerStarter(options: WorkerStarterOptions): WorkerStarter 
         description: `${vatID}-${start.snapPos}-${start.hash.slice(0, 12)}`,
       });
     }
-    for (const id of workerOptions.bundleIDs) getBundle(vatID, id, 'worker');
-    const { lockdown, supervisor } = getWorkerBundlesByID(bundleStore, workerOptions.bundleIDs);
+    for (const id of workerOptions.bundleIDs) {
+      if (!bundleStore.hasBundle(id)) {
+        fail('WORKER_FAILURE', `cannot start a worker for ${vatID}: worker bundle ${id} is not in the bundleStore`);
+      }
+    }
+    const { lockdown, supervisor } = workerBundlesFor(workerOptions.bundleIDs);
     return startXsnapVatWorker(workerSettings, {
       from: 'bundles',
       lockdownBundle: lockdown,
       supervisorBundle: supervisor,
+      bundleIDs: workerOptions.bundleIDs,
       vatBundle: getVatBundle(vatID, start.bundleID),
       liveSlotsOptions,
+      ...(options.zygotes === undefined ? {} : { zygotes: options.zygotes }),
     });
   };
 }

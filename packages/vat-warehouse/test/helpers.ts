@@ -20,7 +20,7 @@ import {
 } from '@crankshaft/worker-supervisor';
 import { makeVatWarehouse } from '../src/warehouse.js';
 import { makeWorkerStarter } from '../src/workerStarter.js';
-import type { VatConfig, VatHost, VatWarehouse, WarehousePolicy } from '../src/types.js';
+import type { VatConfig, VatHost, VatWarehouse, WarehousePolicy, WorkerStarter } from '../src/types.js';
 import type { WarehouseSlogEvent } from '../src/slog.js';
 import type { VatConsoleEntry } from '../src/workerTypes.js';
 
@@ -150,6 +150,8 @@ export interface HarnessOptions {
   reopen?: boolean;
   policy?: WarehousePolicy;
   configs?: Map<string, VatConfig>;
+  /** Wraps the real worker starter (to watch or delay starts). */
+  wrapStarter?: (starter: WorkerStarter) => WorkerStarter;
 }
 
 export function makeHarness(options: HarnessOptions): Harness {
@@ -170,7 +172,9 @@ export function makeHarness(options: HarnessOptions): Harness {
   const warehouse = makeVatWarehouse({
     stores: { transcriptStore, snapStore, bundleStore },
     host,
-    startWorker: makeWorkerStarter({ bundleStore, xsnap: { stdout: 'ignore', stderr: 'ignore' } }),
+    startWorker: (options.wrapStarter ?? (starter => starter))(
+      makeWorkerStarter({ bundleStore, xsnap: { stdout: 'ignore', stderr: 'ignore' } }),
+    ),
     policy,
     slog: event => slogs.push(event),
     vatConsole: entry => consoles.push(entry),

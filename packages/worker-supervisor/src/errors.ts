@@ -8,7 +8,8 @@ export type WorkerErrorCode =
   | 'WORKER_DEAD'
   | 'WORKER_START'
   | 'SYSCALL_HANDLER'
-  | 'SNAPSHOT';
+  | 'SNAPSHOT'
+  | 'UNSUPPORTED';
 
 export class WorkerError extends Error {
   // A class field (define semantics) so it works under SES lockdown too.

@@ -10,7 +10,26 @@ export {
   describeDelivery,
   type DeliverySettings,
   type QueuedItem,
+  type ReplayReport,
 } from './protocol.js';
+export { makeRecordedAnswers, type RecordedAnswers } from './replayAnswers.js';
+export {
+  DEFAULT_HEAP_ROOM_SLOTS,
+  DEFAULT_HEAP_INCREMENT_SLOTS,
+  readSnapshotHeapIncrement,
+  setSnapshotHeapIncrement,
+  type PatchResult,
+} from './xsHeapTuning.js';
+export {
+  makeZygoteCache,
+  defaultZygoteCache,
+  buildZygote,
+  zygoteKey,
+  type ZygoteCache,
+  type ZygoteCacheOptions,
+  type ZygoteRequest,
+  type ZygoteStats,
+} from './zygote.js';
 export {
   B0_PREFIX,
   computeB0BundleID,

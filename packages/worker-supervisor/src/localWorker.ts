@@ -8,10 +8,13 @@ import { makeDeliveryPipeline, describeSyscallFailure, type DeliveryPipeline } f
 import { WorkerError } from './errors.js';
 import { makeLiveslotsSyscall } from './liveslotsSyscall.js';
 import { makeMeterControl } from './meterControl.js';
+import { makeRecordedAnswers, type RecordedAnswers } from './replayAnswers.js';
 import { describeDelivery, isResultlessSyscall } from './protocol.js';
 import type {
   DeliveryResult,
   LiveSlotsOptions,
+  ReplayedDelivery,
+  ReplayRequest,
   VatBundle,
   VatConsoleSink,
   VatDeliveryObject,
@@ -30,6 +33,7 @@ export interface LocalWorkerOptions {
 
 export interface LocalVatWorker extends VatWorker {
   readonly kind: 'local';
+  replay(requests: readonly ReplayRequest[]): Promise<ReplayedDelivery[]>;
 }
 
 const nextImmediate = (): Promise<void> => new Promise(resolve => setImmediate(resolve));
@@ -71,6 +75,8 @@ export async function startLocalVatWorker(options: LocalWorkerOptions): Promise<
     onConsole({ vatID, vatName, source, level, args });
 
   let pipeline: DeliveryPipeline | undefined;
+  // Set while a replayed delivery runs: its syscalls are answered from the record.
+  let recorded: RecordedAnswers | undefined;
   let dead: string | undefined;
   let busy: string | undefined;
 
@@ -79,6 +85,7 @@ export async function startLocalVatWorker(options: LocalWorkerOptions): Promise<
     vatBundle,
     liveSlotsOptions,
     syscall: makeLiveslotsSyscall(vso => {
+      if (recorded !== undefined) return recorded.syscall(vso);
       if (pipeline === undefined) {
         return ['error', 'syscalls are only allowed during a delivery'];
       }
@@ -107,14 +114,18 @@ export async function startLocalVatWorker(options: LocalWorkerOptions): Promise<
     },
   });
 
-  const deliver = async (delivery: VatDeliveryObject, syscallHandler: VatSyscallHandler): Promise<DeliveryResult> => {
-    const what = describeDelivery(delivery);
+  const insistIdle = (what: string): void => {
     if (dead !== undefined) {
       throw new WorkerError('WORKER_DEAD', `vat ${label}: cannot deliver ${what}: ${dead}`);
     }
     if (busy !== undefined) {
       throw new WorkerError('WORKER_BUSY', `vat ${label}: cannot deliver ${what} while ${busy} is running`);
     }
+  };
+
+  const deliver = async (delivery: VatDeliveryObject, syscallHandler: VatSyscallHandler): Promise<DeliveryResult> => {
+    const what = describeDelivery(delivery);
+    insistIdle(what);
     busy = what;
     const thisPipeline = makeDeliveryPipeline(syscallHandler, forwardConsole);
     pipeline = thisPipeline;
@@ -132,9 +143,37 @@ export async function startLocalVatWorker(options: LocalWorkerOptions): Promise<
     }
   };
 
+  // Replay mode: the same answers an xsnap worker gives (replayAnswers.ts),
+  // with the batched semantics this worker always has.
+  const replay = async (requests: readonly ReplayRequest[]): Promise<ReplayedDelivery[]> => {
+    const reports: ReplayedDelivery[] = [];
+    for (const { delivery, results } of requests) {
+      const what = `replayed ${describeDelivery(delivery)}`;
+      insistIdle(what);
+      busy = what;
+      const answers = makeRecordedAnswers(results, true);
+      recorded = answers;
+      try {
+        const outcome = await runtime.dispatch(JSON.parse(JSON.stringify(delivery)) as VatDeliveryObject);
+        const { failure } = answers;
+        const result: DeliveryResult =
+          failure !== undefined
+            ? { status: 'error', error: failure }
+            : outcome[0] === 'ok'
+              ? { status: 'ok' }
+              : { status: 'error', error: outcome[1] };
+        reports.push({ syscalls: answers.made, result });
+      } finally {
+        recorded = undefined;
+        busy = undefined;
+      }
+    }
+    return reports;
+  };
+
   const shutdown = async (): Promise<void> => {
     dead ??= 'worker was shut down';
   };
 
-  return { vatID, kind: 'local', deliver, shutdown };
+  return { vatID, kind: 'local', deliver, replay, shutdown };
 }

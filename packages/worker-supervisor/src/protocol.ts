@@ -46,18 +46,31 @@ export interface DeliverySettings {
   batchSyscalls: boolean;
 }
 
+/** A delivery to replay and the recorded results of its syscalls, in order. */
+export type ReplayCommandItem = [delivery: VatDeliveryObject, results: VatSyscallResult[]];
+
 /** Kernel -> worker commands (xsnap `?` commands, answered by `handleCommand`). */
 export type WorkerCommand =
+  | [tag: 'growHeap', slots: number]
   | [tag: 'setBundle', vatID: string, vatBundle: VatBundle, options: LiveSlotsOptions]
-  | [tag: 'deliver', delivery: VatDeliveryObject, settings: DeliverySettings];
+  | [tag: 'deliver', delivery: VatDeliveryObject, settings: DeliverySettings]
+  | [tag: 'replay', items: ReplayCommandItem[], settings: DeliverySettings];
+
+export type DeliveryOutcome = [tag: 'ok'] | [tag: 'error', message: string];
+
+/**
+ * The worker's report on one replayed delivery: the syscalls that reached
+ * the (recorded) kernel, the outcome (a doomed delivery reports its failed
+ * syscall), and the computrons it used.
+ */
+export type ReplayReport = [syscalls: VatSyscallObject[], outcome: DeliveryOutcome, computrons: number];
 
 /** Worker -> kernel answers to a command; each carries the flushed queue. */
 export type CommandReply =
   | [tag: 'ready', items: QueuedItem[]]
   | [tag: 'delivered', items: QueuedItem[], outcome: DeliveryOutcome]
+  | [tag: 'replayed', items: QueuedItem[], reports: ReplayReport[]]
   | [tag: 'failed', items: QueuedItem[], message: string];
-
-export type DeliveryOutcome = [tag: 'ok'] | [tag: 'error', message: string];
 
 /**
  * Worker -> kernel query (the worker's synchronous `issueCommand`): send the
@@ -173,6 +186,29 @@ export function parseWorkerQuery(text: string): ParseResult<WorkerQuery> {
   return problem === undefined ? { ok: true, value: x as WorkerQuery } : { ok: false, problem };
 }
 
+const isOutcome = (x: unknown): x is DeliveryOutcome =>
+  Array.isArray(x) &&
+  ((x.length === 1 && x[0] === 'ok') || (x.length === 2 && x[0] === 'error' && isString(x[1])));
+
+/** Returns a reason string when `x` is not a list of ReplayReports, else undefined. */
+function checkReplayReports(x: unknown): string | undefined {
+  if (!Array.isArray(x)) return 'replay reports must be an array';
+  for (const [i, report] of x.entries()) {
+    if (!Array.isArray(report) || report.length !== 3 || !Array.isArray(report[0])) {
+      return `replay report ${i} must be [syscalls, outcome, computrons]`;
+    }
+    for (const vso of report[0] as unknown[]) {
+      const problem = checkVatSyscallObject(vso);
+      if (problem !== undefined) return `replay report ${i}: ${problem}`;
+    }
+    if (!isOutcome(report[1])) return `replay report ${i}: malformed outcome`;
+    if (!Number.isSafeInteger(report[2]) || (report[2] as number) < 0) {
+      return `replay report ${i}: computrons must be a non-negative integer`;
+    }
+  }
+  return undefined;
+}
+
 /** Parse and check a worker's answer to a command. */
 export function parseCommandReply(text: string): ParseResult<CommandReply> {
   const parsed = parseJSON(text);
@@ -192,15 +228,14 @@ export function parseCommandReply(text: string): ParseResult<CommandReply> {
     case 'failed':
       if (x.length === 3 && isString(x[2])) return { ok: true, value: x as CommandReply };
       break;
-    case 'delivered': {
-      const outcome = x[2] as unknown;
-      const good =
-        x.length === 3 &&
-        Array.isArray(outcome) &&
-        ((outcome.length === 1 && outcome[0] === 'ok') ||
-          (outcome.length === 2 && outcome[0] === 'error' && isString(outcome[1])));
-      if (good) return { ok: true, value: x as CommandReply };
+    case 'delivered':
+      if (x.length === 3 && isOutcome(x[2])) return { ok: true, value: x as CommandReply };
       break;
+    case 'replayed': {
+      if (x.length !== 3) break;
+      const problem = checkReplayReports(x[2]);
+      if (problem !== undefined) return { ok: false, problem };
+      return { ok: true, value: x as CommandReply };
     }
     default:
       break;

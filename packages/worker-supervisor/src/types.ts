@@ -106,11 +106,36 @@ export interface SnapshotReport extends SnapshotSaveResult {
   seconds: { save: number; restart?: number };
 }
 
+/**
+ * One delivery to re-execute in replay mode, with the results its syscalls
+ * got when it first ran, in order. The worker answers the vat's syscalls
+ * from `results` by position instead of asking the kernel.
+ */
+export interface ReplayRequest {
+  delivery: VatDeliveryObject;
+  results: VatSyscallResult[];
+}
+
+/** What the worker reports for one replayed delivery. */
+export interface ReplayedDelivery {
+  /** The syscalls the vat made that would have reached the kernel, in order. */
+  syscalls: VatSyscallObject[];
+  /** The delivery result, as `deliver` would have reported it. */
+  result: DeliveryResult;
+}
+
 /** The contract every kernel-side worker manager implements. */
 export interface VatWorker {
   readonly vatID: string;
   readonly kind: 'xsnap' | 'local';
   deliver(delivery: VatDeliveryObject, syscallHandler: VatSyscallHandler): Promise<DeliveryResult>;
+  /**
+   * Replay mode: re-execute deliveries in order, answering syscalls from
+   * their recorded results inside the worker (no round trip per syscall;
+   * several deliveries per round trip). The caller compares the reported
+   * syscalls with the record. Console output goes to the worker's sink.
+   */
+  replay?(requests: readonly ReplayRequest[]): Promise<ReplayedDelivery[]>;
   /**
    * Write the worker's heap into `snapStore` at `snapPos`. Only workers that
    * can snapshot (xsnap) have it; the local worker leaves it out.

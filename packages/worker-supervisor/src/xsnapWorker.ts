@@ -2,18 +2,14 @@
 // Spawns the worker (from bundles or a heap snapshot), sends deliveries as
 // commands, answers the worker's syscall queries, reports metering, writes
 // heap snapshots, and turns worker death into clear errors.
-import { xsnap, type XSnap } from '@agoric/xsnap';
-import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { makeDeliveryPipeline, describeSyscallFailure, type DeliveryPipeline } from './deliveryPipeline.js';
 import { WorkerError } from './errors.js';
 import {
   describeDelivery,
-  parseCommandReply,
   parseWorkerQuery,
   type CommandReply,
+  type DeliveryOutcome,
   type DeliverySettings,
   type WorkerCommand,
 } from './protocol.js';
@@ -22,6 +18,8 @@ import type {
   DeliveryResult,
   LiveSlotsOptions,
   NestedEvaluateBundle,
+  ReplayedDelivery,
+  ReplayRequest,
   SnapshotReport,
   SnapStoreLike,
   VatBundle,
@@ -30,13 +28,21 @@ import type {
   VatSyscallHandler,
   VatWorker,
 } from './types.js';
+import { DEFAULT_HEAP_ROOM_SLOTS } from './xsHeapTuning.js';
+import {
+  SETUP_COMPUTE_LIMIT,
+  bootSupervisor,
+  insistHeapRoom,
+  isUnknownCommand,
+  runCommand,
+  spawnXsnapProcess,
+  type ExitInfo,
+  type WorkerProcess,
+} from './xsnapProcess.js';
+import { defaultZygoteCache, type ZygoteCache } from './zygote.js';
 
 /** SwingSet's per-delivery compute limit for metered vats. */
 export const DEFAULT_COMPUTE_LIMIT = 100_000_000;
-/** Bound for setup commands of metered workers (XS takes a C int). */
-const SETUP_COMPUTE_LIMIT = 2 ** 31 - 1;
-/** Largest message the worker may send up (SwingSet uses the same). */
-const NETSTRING_MAX_CHUNK_SIZE = 12_000_000;
 
 // xsnap exit codes for meter faults, and how SwingSet reports each one.
 const METER_FAULTS: ReadonlyMap<number, string> = new Map([
@@ -67,13 +73,28 @@ export type XsnapStart =
       from: 'bundles';
       lockdownBundle: NestedEvaluateBundle;
       supervisorBundle: NestedEvaluateBundle;
+      /** [lockdownID, supervisorID], if known (saves hashing the bundles for the zygote key). */
+      bundleIDs?: readonly [string, string];
       vatBundle: VatBundle;
       liveSlotsOptions?: LiveSlotsOptions;
+      /**
+       * Where the base snapshot of the two bundles comes from (zygote.ts):
+       * default the process-wide cache; `false` evaluates the bundles in
+       * this worker instead (slower, and the heap keeps xsnap's small
+       * growth step). The vat behaves identically either way.
+       */
+      zygotes?: ZygoteCache | false;
+      /** Free heap slots made before the vat arrives; default DEFAULT_HEAP_ROOM_SLOTS. */
+      heapRoomSlots?: number;
+      /** Slots per heap growth, with a zygote; default DEFAULT_HEAP_INCREMENT_SLOTS. */
+      heapIncrementSlots?: number;
     }
   | { from: 'snapshot'; snapshot: AsyncIterable<Uint8Array>; description?: string };
 
 export interface XsnapWorkerStats {
   deliveries: number;
+  /** Deliveries re-executed through `replay` (not counted in `deliveries`). */
+  replayed: number;
   /** Round trips: one per command plus one per worker query. */
   roundTrips: number;
   syscalls: number;
@@ -84,24 +105,16 @@ export interface XsnapVatWorker extends VatWorker {
   /** OS process id of the current worker process (changes on restart). */
   readonly pid: number | undefined;
   makeSnapshot(snapPos: number, snapStore: SnapStoreLike, restartWorker?: boolean): Promise<SnapshotReport>;
+  replay(requests: readonly ReplayRequest[]): Promise<ReplayedDelivery[]>;
   stats(): XsnapWorkerStats;
-}
-
-interface ExitInfo {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** One running xsnap process and what we know about its exit. */
-interface WorkerProcess {
-  xs: XSnap;
-  child: ChildProcess | undefined;
-  exited: Promise<ExitInfo>;
-  exitInfo: ExitInfo | undefined;
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+async function* bytesOnce(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
 
 const defaultConsoleSink: VatConsoleSink = entry => {
   const level = entry.level === 'debug' || entry.level === 'info' ? 'log' : entry.level;
@@ -160,7 +173,7 @@ export async function startXsnapVatWorker(options: XsnapWorkerOptions, start: Xs
   let busy = false;
   let dead: string | undefined; // why the worker is unusable
   let lastDelivery = 'no delivery yet';
-  const stats: XsnapWorkerStats = { deliveries: 0, roundTrips: 0, syscalls: 0 };
+  const stats: XsnapWorkerStats = { deliveries: 0, replayed: 0, roundTrips: 0, syscalls: 0 };
 
   // Outside a delivery (setBundle) only console lines are expected.
   const idlePipeline = makeDeliveryPipeline(
@@ -179,99 +192,69 @@ export async function startXsnapVatWorker(options: XsnapWorkerOptions, start: Xs
     return encoder.encode(JSON.stringify(result));
   };
 
-  const spawnProcess = async (snapshot?: {
-    stream: AsyncIterable<Uint8Array>;
-    description: string;
-  }): Promise<WorkerProcess> => {
-    let child: ChildProcess | undefined;
-    let resolveExit: (info: ExitInfo) => void = () => {};
-    const exited = new Promise<ExitInfo>(resolve => {
-      resolveExit = resolve;
-    });
-    const record: Partial<WorkerProcess> = { exited, exitInfo: undefined };
-    // Wrap spawn to learn the pid and the exit code or signal.
-    const spawn = (command: string, args: readonly string[], spawnOptions: SpawnOptions): ChildProcess => {
-      child = nodeSpawn(command, args, spawnOptions);
-      child.once('exit', (code, signal) => {
-        const info = { code, signal };
-        record.exitInfo = info;
-        resolveExit(info);
-      });
-      return child;
-    };
-    const xs = await xsnap({
-      os: os.type(),
-      spawn,
-      fs: { ...fs, ...fs.promises },
-      name: `${vatID}:${vatName}`.replace(/^-+/, ''),
+  const spawnProcess = (snapshot?: { stream: AsyncIterable<Uint8Array>; description: string }) =>
+    spawnXsnapProcess({
+      name: `${vatID}:${vatName}`,
       handleCommand,
+      metered,
       debug,
-      netstringMaxChunkSize: NETSTRING_MAX_CHUNK_SIZE,
-      // A non-zero -l switches XS's meter check on. The real per-delivery
-      // limit is set by the supervisor (resetMeter) at the start of each
-      // delivery; this one only bounds setup commands (bundle evaluation,
-      // setBundle). Unmetered vats get no check at all, as in SwingSet.
-      meteringLimit: metered ? SETUP_COMPUTE_LIMIT : 0,
       stdout,
       stderr,
-      ...(snapshot ? { snapshotStream: snapshot.stream, snapshotDescription: snapshot.description } : {}),
+      ...(snapshot ? { snapshot } : {}),
     });
-    return Object.assign(record, { xs, child }) as WorkerProcess;
-  };
 
-  const parseReply = (bytes: Uint8Array, what: string): CommandReply => {
-    const parsed = parseCommandReply(decoder.decode(bytes));
-    if (!parsed.ok) {
-      throw new WorkerError('BAD_MESSAGE', `vat ${label}: bad reply to ${what}: ${parsed.problem}`);
-    }
-    return parsed.value;
-  };
-
-  const issue = async (proc: WorkerProcess, command: WorkerCommand) => {
+  const issue = async (proc: WorkerProcess, command: WorkerCommand, what: string = command[0]) => {
     stats.roundTrips += 1;
-    return proc.xs.issueCommand(encoder.encode(JSON.stringify(command)));
+    return runCommand(proc, command, `vat ${label}: ${what}`);
   };
 
-  const bootFromBundles = async (proc: WorkerProcess, boot: Extract<XsnapStart, { from: 'bundles' }>) => {
-    for (const [which, bundle] of [
-      ['lockdown', boot.lockdownBundle],
-      ['supervisor', boot.supervisorBundle],
-    ] as const) {
-      if (bundle.moduleFormat !== 'nestedEvaluate') {
-        throw new WorkerError('BAD_BUNDLE', `vat ${label}: ${which} bundle must be nestedEvaluate`);
-      }
-      // A nestedEvaluate bundle is a function expression; calling it runs it.
-      await proc.xs.evaluate(`(${bundle.source}\n)()`);
-    }
+  const setBundle = async (proc: WorkerProcess, boot: Extract<XsnapStart, { from: 'bundles' }>) => {
     const { reply } = await issue(proc, ['setBundle', vatID, boot.vatBundle, boot.liveSlotsOptions ?? {}]);
-    const answer = parseReply(reply, 'setBundle');
-    idlePipeline.processItems(answer[1]);
-    if (answer[0] !== 'ready') {
-      throw new WorkerError('WORKER_START', `vat ${label}: setBundle failed: ${answer[0] === 'failed' ? answer[2] : answer[0]}`);
+    idlePipeline.processItems(reply[1]);
+    if (reply[0] !== 'ready') {
+      throw new WorkerError('WORKER_START', `vat ${label}: setBundle failed: ${reply[0] === 'failed' ? reply[2] : reply[0]}`);
     }
+  };
+
+  /** A fresh worker: the zygote's heap if there is a cache, else the bundles evaluated here. */
+  const spawnFresh = async (boot: Extract<XsnapStart, { from: 'bundles' }>): Promise<WorkerProcess> => {
+    const heapRoomSlots = insistHeapRoom(boot.heapRoomSlots ?? DEFAULT_HEAP_ROOM_SLOTS, `vat ${label}`);
+    const zygotes = boot.zygotes ?? defaultZygoteCache();
+    if (zygotes !== false) {
+      const zygote = await zygotes
+        .provide({
+          lockdownBundle: boot.lockdownBundle,
+          supervisorBundle: boot.supervisorBundle,
+          ...(boot.bundleIDs ? { bundleIDs: boot.bundleIDs } : {}),
+          heapRoomSlots,
+          ...(boot.heapIncrementSlots === undefined ? {} : { heapIncrementSlots: boot.heapIncrementSlots }),
+          debug,
+        })
+        .catch((err: unknown) => {
+          const code = err instanceof WorkerError ? err.code : 'WORKER_START';
+          throw new WorkerError(code, `vat ${label}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+        });
+      const proc = await spawnProcess({ stream: bytesOnce(zygote), description: `${vatID}-zygote` });
+      await proc.xs.isReady();
+      return proc;
+    }
+    const proc = await spawnProcess();
+    idlePipeline.processItems(await bootSupervisor(proc, boot, heapRoomSlots, `vat ${label}`));
+    return proc;
   };
 
   const startProcess = async (how: XsnapStart): Promise<WorkerProcess> => {
-    let proc: WorkerProcess;
-    try {
-      proc = await spawnProcess(
-        how.from === 'snapshot'
-          ? { stream: how.snapshot, description: how.description ?? `${vatID}-snapshot` }
-          : undefined,
-      );
-    } catch (err) {
-      throw new WorkerError('WORKER_START', `vat ${label}: could not spawn xsnap-worker: ${String(err)}`, {
-        cause: err,
-      });
-    }
+    let proc: WorkerProcess | undefined;
     try {
       if (how.from === 'bundles') {
-        await bootFromBundles(proc, how);
+        proc = await spawnFresh(how);
+        await setBundle(proc, how);
       } else {
+        proc = await spawnProcess({ stream: how.snapshot, description: how.description ?? `${vatID}-snapshot` });
         await proc.xs.isReady();
       }
     } catch (err) {
-      await proc.xs.terminate().catch(() => {});
+      await proc?.xs.terminate().catch(() => {});
       if (err instanceof WorkerError) throw err;
       throw new WorkerError('WORKER_START', `vat ${label}: worker failed to start from ${how.from}: ${String(err)}`, {
         cause: err,
@@ -313,6 +296,30 @@ export async function startXsnapVatWorker(options: XsnapWorkerOptions, start: Xs
     });
   };
 
+  /**
+   * Runs one command for a delivery (or a replay batch). A worker that
+   * dies yields explainFailure's verdict; one that answers nonsense is
+   * killed, since it cannot be trusted with the vat.
+   */
+  const issueForDelivery = async (
+    proc: WorkerProcess,
+    command: WorkerCommand,
+  ): Promise<{ ok: true; run: Awaited<ReturnType<typeof issue>> } | { ok: false; result: DeliveryResult }> => {
+    try {
+      return { ok: true, run: await issue(proc, command, lastDelivery) };
+    } catch (err) {
+      if (err instanceof WorkerError && err.code === 'BAD_MESSAGE') {
+        dead = `worker sent a malformed reply to ${lastDelivery}`;
+        await proc.xs.terminate().catch(() => {});
+        throw err;
+      }
+      return { ok: false, result: await explainFailure(proc, err) };
+    }
+  };
+
+  const outcomeResult = (outcome: DeliveryOutcome, metering: Pick<DeliveryResult, 'metering'>): DeliveryResult =>
+    outcome[0] === 'ok' ? { status: 'ok', ...metering } : { status: 'error', error: outcome[1], ...metering };
+
   const deliver = async (delivery: VatDeliveryObject, syscallHandler: VatSyscallHandler): Promise<DeliveryResult> => {
     const proc = insistUsable(`deliver ${describeDelivery(delivery)}`);
     busy = true;
@@ -321,40 +328,65 @@ export async function startXsnapVatWorker(options: XsnapWorkerOptions, start: Xs
     const thisPipeline = makeDeliveryPipeline(syscallHandler, forwardConsole);
     pipeline = thisPipeline;
     try {
-      let run;
-      try {
-        run = await issue(proc, ['deliver', delivery, settings]);
-      } catch (err) {
-        return await explainFailure(proc, err);
-      }
-      let answer: CommandReply;
-      try {
-        answer = parseReply(run.reply, lastDelivery);
-      } catch (err) {
-        // a supervisor that speaks nonsense cannot be trusted with the vat
-        dead = `worker sent a malformed reply to ${lastDelivery}`;
-        await proc.xs.terminate().catch(() => {});
-        throw err;
-      }
+      const issued = await issueForDelivery(proc, ['deliver', delivery, settings]);
+      if (!issued.ok) return issued.result;
+      const { reply: answer, meterUsage } = issued.run;
       thisPipeline.processItems(answer[1]);
       stats.syscalls += thisPipeline.syscallCount();
       const handlerError = thisPipeline.handlerError();
       if (handlerError !== undefined) {
         throw handlerError;
       }
-      const compute = run.meterUsage.compute;
+      const compute = meterUsage.compute;
       const metering = typeof compute === 'number' ? { metering: { computrons: compute } } : {};
       const failure = thisPipeline.failure();
       if (failure !== undefined) {
         return { status: 'error', error: describeSyscallFailure(failure), ...metering };
       }
-      if (answer[0] === 'delivered') {
-        const outcome = answer[2];
-        return outcome[0] === 'ok'
-          ? { status: 'ok', ...metering }
-          : { status: 'error', error: outcome[1], ...metering };
-      }
+      if (answer[0] === 'delivered') return outcomeResult(answer[2], metering);
       return { status: 'error', error: answer[0] === 'failed' ? answer[2] : `unexpected reply ${answer[0]}`, ...metering };
+    } finally {
+      pipeline = undefined;
+      busy = false;
+    }
+  };
+
+  // Replay mode (docs/worker-protocol.md): all the deliveries in one
+  // command; the worker answers their syscalls from the recorded results.
+  const replay = async (requests: readonly ReplayRequest[]): Promise<ReplayedDelivery[]> => {
+    const first = requests[0];
+    if (first === undefined) return [];
+    const proc = insistUsable(`replay ${describeDelivery(first.delivery)}`);
+    busy = true;
+    const from = stats.deliveries + stats.replayed + 1;
+    stats.replayed += requests.length;
+    lastDelivery =
+      requests.length === 1
+        ? `replayed delivery #${from} (${describeDelivery(first.delivery)})`
+        : `replayed deliveries #${from}-#${from + requests.length - 1}`;
+    // No syscall may reach the kernel; console lines still do.
+    pipeline = makeDeliveryPipeline(() => ['error', 'a replayed delivery cannot reach the kernel'], forwardConsole);
+    try {
+      const items = requests.map(({ delivery, results }) => [delivery, results] as [VatDeliveryObject, typeof results]);
+      const issued = await issueForDelivery(proc, ['replay', items, settings]);
+      if (!issued.ok) {
+        // A meter fault mid-batch: every delivery of the batch reports it.
+        return requests.map(() => ({ syscalls: [], result: issued.result }));
+      }
+      const answer = issued.run.reply;
+      pipeline.processItems(answer[1]);
+      if (answer[0] === 'failed' && isUnknownCommand(answer[2], 'replay')) {
+        // an older supervisor bundle: it ran nothing; the caller replays another way
+        throw new WorkerError('UNSUPPORTED', `vat ${label}: this worker's supervisor bundle has no replay mode`);
+      }
+      if (answer[0] !== 'replayed' || answer[2].length !== requests.length) {
+        const why = answer[0] === 'failed' ? answer[2] : `unexpected reply ${answer[0]}`;
+        throw new WorkerError('BAD_MESSAGE', `vat ${label}: ${lastDelivery} failed: ${why}`);
+      }
+      return answer[2].map(([syscalls, outcome, computrons]) => ({
+        syscalls,
+        result: outcomeResult(outcome, { metering: { computrons } }),
+      }));
     } finally {
       pipeline = undefined;
       busy = false;
@@ -436,6 +468,7 @@ export async function startXsnapVatWorker(options: XsnapWorkerOptions, start: Xs
       return current?.child?.pid;
     },
     deliver,
+    replay,
     makeSnapshot,
     shutdown,
     stats: () => ({ ...stats }),

@@ -35,3 +35,25 @@ export const makeXsGcAndFinalize =
     await nextImmediate(xs);
     await nextImmediate(xs);
   };
+
+/** Slots one link of the growth chain takes: the instance plus 15 properties. */
+export const SLOTS_PER_LINK = 16;
+
+interface Link {
+  next: Link | undefined;
+}
+
+/**
+ * Makes about `slots` of free room in the XS slot heap (see
+ * xsHeapTuning.ts): builds a chain of plain objects, which takes slots
+ * only (no chunks), and drops it. While the chain is built the heap runs
+ * out of garbage to free, so XS grows it; the next collection frees the
+ * whole chain.
+ */
+export function growXsHeap(slots: number): void {
+  let chain: Link | undefined;
+  for (let i = Math.ceil(slots / SLOTS_PER_LINK); i > 0; i -= 1) {
+    chain = { next: chain, a: 0, b: 0, c: 0, d: 0, e: 0, f: 0, g: 0, h: 0, i: 0, j: 0, k: 0, l: 0, m: 0, n: 0 } as Link;
+  }
+  chain = undefined;
+}
