@@ -4,21 +4,12 @@
 import type { WorkerOptions, WorkerBundles } from '@crankshaft/worker-supervisor';
 import { provideWorkerBundleIDs } from '@crankshaft/worker-supervisor';
 import { KernelError } from './errors.js';
+import { CREATION_OPTION_KEYS } from './configValidate.js';
 import type { KernelKeeper } from './state/kernelKeeper.js';
 import type { RecordedVatOptions, ReapDirtThreshold, StaticVatOptions } from './types.js';
 
-export const STATIC_CREATION_OPTION_KEYS: readonly string[] = [
-  'enablePipelining',
-  'managerType',
-  'enableDisavow',
-  'enableSetup',
-  'useTranscript',
-  'critical',
-  'reapInterval',
-  'reapGCKrefs',
-  'neverReap',
-  'nodeOptions',
-];
+// One list of creation-option keys: the config validator's.
+export const STATIC_CREATION_OPTION_KEYS: readonly string[] = CREATION_OPTION_KEYS;
 
 export function assertKnownOptions(options: Record<string, unknown>, known: readonly string[], where: string): void {
   const unknown = Object.keys(options).filter(key => !known.includes(key));
