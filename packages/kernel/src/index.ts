@@ -5,22 +5,22 @@ export {
   type SwingsetController,
   type ControllerRuntimeOptions,
   type BuildVatControllerOptions,
-} from './controller.js';
+} from './controller/controller.js';
 export {
   initializeSwingset,
   initializeKernel,
   swingsetIsInitialized,
   type InitializationOptions,
   type InitializationRuntimeOptions,
-} from './initializeSwingset.js';
-export { loadSwingsetConfigFile, loadBasedir, normalizeConfig, ConfigError, type ConfigErrorCode } from './config.js';
-export type { SwingSetConfig, VatConfig, DeviceConfig, VatCreationOptions, ManagerType } from './configValidate.js';
-export { buildSwingsetKernelConfig, type SwingSetKernelConfig } from './kernelConfig.js';
-export { buildKernelBundles, bundleIDOf, checkAllegedBundleID, type KernelBundles, type EndoZipBase64Bundle } from './bundles.js';
-export { makeSourceBundler, defaultBundleCacheDir, type SourceBundler } from './bundleCache.js';
-export { PLACEHOLDER_SOURCES } from './builtins.js';
-export { buildTimer, TIMER_DEVICE_SOURCE, type HostTimer, type TimerDeviceEndowments } from './timerDevice.js';
-export { kser, kunser, kslot, krefOf, makeError, type CapData } from './kmarshal.js';
+} from './controller/initializeSwingset.js';
+export { loadSwingsetConfigFile, loadBasedir, normalizeConfig, ConfigError, type ConfigErrorCode } from './controller/config.js';
+export type { SwingSetConfig, VatConfig, DeviceConfig, VatCreationOptions, ManagerType } from './controller/configValidate.js';
+export { buildSwingsetKernelConfig, type SwingSetKernelConfig } from './controller/kernelConfig.js';
+export { buildKernelBundles, bundleIDOf, checkAllegedBundleID, type KernelBundles, type EndoZipBase64Bundle } from './bundles/bundles.js';
+export { makeSourceBundler, defaultBundleCacheDir, type SourceBundler } from './bundles/bundleCache.js';
+export { PLACEHOLDER_SOURCES } from './controller/builtins.js';
+export { buildTimer, TIMER_DEVICE_SOURCE, type HostTimer, type TimerDeviceEndowments } from './devices/timerDevice.js';
+export { kser, kunser, kslot, krefOf, makeError, type CapData } from './shared/kmarshal.js';
 export {
   foreverPolicy,
   crankCounter,
@@ -31,8 +31,8 @@ export {
   type RunPolicy,
   type CleanupBudget,
   type PolicyInput,
-} from './runPolicies.js';
-export { makeSlogger, type Slogger, type SlogSender, type SlogRecord } from './slog.js';
-export { KernelError, type KernelErrorCode } from './errors.js';
+} from './crank/runPolicies.js';
+export { makeSlogger, type Slogger, type SlogSender, type SlogRecord } from './slog/slog.js';
+export { KernelError, type KernelErrorCode } from './shared/errors.js';
 export type { KernelDump } from './state/dump.js';
-export type { PromiseState, ResolutionPolicy, RunQueueEvent } from './types.js';
+export type { PromiseState, ResolutionPolicy, RunQueueEvent } from './shared/types.js';

@@ -1,7 +1,7 @@
 import '@endo/init/debug.js';
 import test from 'ava';
-import { extractMethod, extractSingleSlot, insistCapData } from '../src/capdata.js';
-import { kser, kslot } from '../src/kmarshal.js';
+import { extractMethod, extractSingleSlot, insistCapData } from '../src/shared/capdata.js';
+import { kser, kslot } from '../src/shared/kmarshal.js';
 
 test('extractMethod renders the method as SwingSet does', t => {
   t.is(extractMethod(kser(['describe', []])), 'describe');

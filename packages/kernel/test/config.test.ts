@@ -9,8 +9,8 @@ import {
   loadSwingsetConfigFile,
   normalizeConfig,
   validateSwingsetConfig,
-} from '../src/config.js';
-import { matchExports, splitSpecifier } from '../src/resolveSpecifier.js';
+} from '../src/controller/config.js';
+import { matchExports, splitSpecifier } from '../src/controller/resolveSpecifier.js';
 
 // dist/test -> test/fixtures (fixtures are not compiled)
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/config');

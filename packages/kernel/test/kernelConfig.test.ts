@@ -3,10 +3,10 @@ import test from 'ava';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeSourceBundler } from '../src/bundleCache.js';
-import { bundleIDOfEndoZip, checkAllegedBundleID, insistEndoZipBase64Bundle } from '../src/bundles.js';
-import { ConfigError } from '../src/configErrors.js';
-import { buildSwingsetKernelConfig } from '../src/kernelConfig.js';
+import { makeSourceBundler } from '../src/bundles/bundleCache.js';
+import { bundleIDOfEndoZip, checkAllegedBundleID, insistEndoZipBase64Bundle } from '../src/bundles/bundles.js';
+import { ConfigError } from '../src/shared/configErrors.js';
+import { buildSwingsetKernelConfig } from '../src/controller/kernelConfig.js';
 
 /** A temp dir holding small vat sources (no imports: quick to bundle) and a cache dir. */
 function makeWorkspace(t: { teardown(fn: () => void): void }): { dir: string; cacheDir: string; vat(name: string, body?: string): string } {

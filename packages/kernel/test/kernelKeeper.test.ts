@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { initSwingStore } from '@crankshaft/swing-store';
-import { makeKernelGC } from '../src/state/gc.js';
+import { makeKernelGC } from '../src/gc/kernelGC.js';
 import { makeKernelKeeper, type KernelKeeper } from '../src/state/kernelKeeper.js';
-import type { RecordedVatOptions } from '../src/types.js';
+import type { RecordedVatOptions } from '../src/shared/types.js';
 
 const vatOptions = (name: string): RecordedVatOptions => ({
   workerOptions: { type: 'local' },

@@ -1,6 +1,6 @@
 import '@endo/init/debug.js';
 import test from 'ava';
-import { kser, kslot, krefOf, kunser, makeError, KmarshalError } from '../src/kmarshal.js';
+import { kser, kslot, krefOf, kunser, makeError, KmarshalError } from '../src/shared/kmarshal.js';
 
 test('kser encodes kslot stand-ins as smallcaps slots, in first-seen order', t => {
   const alice = kslot('ko20');

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { KernelError } from '../src/errors.js';
-import { isDeviceID, isVatID, makeKref, makeVref, parseKref, parseVref } from '../src/refs.js';
+import { KernelError } from '../src/shared/errors.js';
+import { isDeviceID, isVatID, makeKref, makeVref, parseKref, parseVref } from '../src/shared/refs.js';
 
 test('parseKref accepts ko/kp/kd and nothing else', t => {
   t.deepEqual(parseKref('ko20'), { type: 'object', id: 20 });

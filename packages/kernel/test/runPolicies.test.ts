@@ -12,7 +12,7 @@ import {
   type CleanupWork,
   type PolicyInput,
   type RunPolicy,
-} from '../src/runPolicies.js';
+} from '../src/crank/runPolicies.js';
 
 const noWork: CleanupWork = { total: 0, exports: 0, imports: 0, promises: 0, kv: 0, snapshots: 0, transcripts: 0 };
 

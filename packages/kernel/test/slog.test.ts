@@ -13,7 +13,7 @@ import {
   vatCleanupEvent,
   type SlogClock,
   type SlogRecord,
-} from '../src/slog.js';
+} from '../src/slog/slog.js';
 
 const makeTempDir = (t: { teardown(fn: () => void): void }): string => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slog-test-'));

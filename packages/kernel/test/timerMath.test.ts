@@ -1,7 +1,7 @@
 // The timer device's and timer vat's pure helpers (vats/timer-math.ts).
 import test from 'ava';
-import * as math from '../vats/timer-math.js';
-import type { Deadline } from '../vats/timer-math.js';
+import * as math from '../vats/timer/timer-math.js';
+import type { Deadline } from '../vats/timer/timer-math.js';
 
 test('toNat accepts non-negative bigints and safe integers only', t => {
   t.is(math.toNat(5, 'x'), 5n);

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { initSwingStore } from '@crankshaft/swing-store';
 import type { VatSyscallObject } from '@crankshaft/worker-supervisor';
 import { makeKernelKeeper, type KernelKeeper } from '../src/state/kernelKeeper.js';
-import { makeVatTranslators } from '../src/translate.js';
-import type { RecordedVatOptions } from '../src/types.js';
+import { makeVatTranslators } from '../src/syscalls/translate.js';
+import type { RecordedVatOptions } from '../src/shared/types.js';
 
 const options = (name: string, enablePipelining = false): RecordedVatOptions => ({
   workerOptions: { type: 'local' },

@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { initSwingStore } from '@crankshaft/swing-store';
-import { kser, kslot, kunser } from '../src/kmarshal.js';
+import { kser, kslot, kunser } from '../src/shared/kmarshal.js';
 import { makeKernelKeeper, type KernelKeeper } from '../src/state/kernelKeeper.js';
-import { makeUpgradeDisconnection, makeUpgradeHook } from '../src/upgrade.js';
+import { makeUpgradeDisconnection, makeUpgradeHook } from '../src/vat-admin/upgrade.js';
 
 function makeKeeper(t: { teardown(fn: () => unknown): void }): KernelKeeper {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crankshaft-upgrade-hook-'));

@@ -8,11 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { initSwingStore } from '@crankshaft/swing-store';
 import { Far } from '@endo/far';
-import { kser, kslot } from '../src/kmarshal.js';
+import { kser, kslot } from '../src/shared/kmarshal.js';
 import { makeKernelKeeper } from '../src/state/kernelKeeper.js';
-import { splitCreateOptions } from '../src/vatAdminHooks.js';
-import { convertCreateVatOptions, type ConvertTools } from '../vats/createVatOptions.js';
-import { makeUpdateNotifierKit } from '../vats/updateNotifier.js';
+import { splitCreateOptions } from '../src/vat-admin/vatAdminHooks.js';
+import { convertCreateVatOptions, type ConvertTools } from '../vats/vat-admin/createVatOptions.js';
+import { makeUpdateNotifierKit } from '../vats/lib/updateNotifier.js';
 
 const meter = Far('meter', {});
 const criticalKey = Far('criticalVatKey', {});

@@ -2,7 +2,7 @@
 // names per mode, span artifacts, import/repair of records and spans,
 // completeness checks, and debug dumps.
 import type { ArtifactMode, ByteChunks, StoreContext, TranscriptStoreInternal } from './types.js';
-import type { ItemRow, SpanRow } from './transcriptStore.js';
+import type { ItemRow, SpanRow } from './transcriptRows.js';
 import { artifactModes } from './types.js';
 import { fail } from './errors.js';
 import { initialSpanHash, updateSpanHash } from './hasher.js';

@@ -7,26 +7,14 @@ import { fail } from './errors.js';
 import { initialSpanHash, updateSpanHash } from './hasher.js';
 import { encodeSpanItem, spanArtifactName, spanExportKey, spanRecordJSON } from './transcriptFormats.js';
 import { makeTranscriptExport } from './transcriptExport.js';
+import type { ItemRow, SpanRow } from './transcriptRows.js';
+
+export type { ItemRow, SpanRow } from './transcriptRows.js';
 
 export interface TranscriptStoreOptions {
   /** Default true: keep the items of closed spans. */
   keepTranscripts?: boolean;
   archiveTranscript?: (spanName: string, entries: Buffer[]) => void | Promise<void>;
-}
-
-export interface ItemRow {
-  position: number;
-  item: string;
-}
-
-/** A transcriptSpans row (isCurrent is 1 or NULL in SQL). */
-export interface SpanRow {
-  vatID: string;
-  startPos: number;
-  endPos: number;
-  hash: string;
-  isCurrent: 1 | null;
-  incarnation: number;
 }
 
 export function createTranscriptTables(ctx: StoreContext): void {

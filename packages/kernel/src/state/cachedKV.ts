@@ -8,7 +8,7 @@
 // Determinism: what gets written (and so hashed into the crank hash)
 // depends only on the operations and the real stored values, never on
 // what happens to be cached; keys are written in first-write order.
-import { KernelError } from '../errors.js';
+import { KernelError } from '../shared/errors.js';
 import type { KVStore } from './kv.js';
 
 export interface CachedKVStore extends KVStore {

@@ -2,8 +2,8 @@
 // (`d<N>.c.<kref>` = devSlot, `d<N>.c.<devSlot>` = kref), import allocators
 // (o-10, d-20, p-30), source/options and the device's own state blob.
 // Devices count as full importers of the objects they hold.
-import { KernelError } from '../errors.js';
-import { insistDeviceID, makeVref, parseKref, parseVref } from '../refs.js';
+import { KernelError } from '../shared/errors.js';
+import { insistDeviceID, makeVref, parseKref, parseVref } from '../shared/refs.js';
 import {
   FIRST_DEVICE_IMPORT_DEVICE_ID,
   FIRST_DEVICE_IMPORT_OBJECT_ID,

@@ -1,7 +1,7 @@
 // A JSON-able picture of kernel state for tests and debugging: c-lists,
 // promises, objects, queues and each vat's current transcript span.
-import { makeKref } from '../refs.js';
-import type { PromiseRecord, RunQueueEvent } from '../types.js';
+import { makeKref } from '../shared/refs.js';
+import type { PromiseRecord, RunQueueEvent } from '../shared/types.js';
 import { FIRST_OBJECT_ID, FIRST_PROMISE_ID, keys } from './kvSchema.js';
 import { getNat } from './kv.js';
 import type { KernelKeeper } from './kernelKeeper.js';

@@ -4,9 +4,9 @@
 // one event for all its krefs of that type (sorted), and removes every
 // action it looked at. Actions made moot by later events are filtered out;
 // if all examined actions were moot the crank is a `negated-gc-action`.
-import { KernelError } from '../errors.js';
-import { insistKrefType, insistVatID } from '../refs.js';
-import type { GCDeliveryType, RunQueueEvent } from '../types.js';
+import { KernelError } from '../shared/errors.js';
+import { insistKrefType, insistVatID } from '../shared/refs.js';
+import type { GCDeliveryType, RunQueueEvent } from '../shared/types.js';
 import { keys } from './kvSchema.js';
 import { parseJSON, type KVStore } from './kv.js';
 

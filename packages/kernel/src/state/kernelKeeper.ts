@@ -3,9 +3,9 @@
 // (savepoints, rollback, crank hashes). Kernel logic never touches kv keys
 // directly except through here and the vat/device keepers.
 import type { Bundle, KernelStorage } from '@crankshaft/swing-store';
-import { KernelError } from '../errors.js';
-import { insistVatID, parseKref } from '../refs.js';
-import type { InternalKernelOptions, ManagerType, PromiseRecord, ReapDirtThreshold } from '../types.js';
+import { KernelError } from '../shared/errors.js';
+import { insistVatID, parseKref } from '../shared/refs.js';
+import type { InternalKernelOptions, ManagerType, PromiseRecord, ReapDirtThreshold } from '../shared/types.js';
 import { makeDeviceKeeper, initializeDeviceState, type DeviceKeeper } from './deviceKeeper.js';
 import { makeGCActionStore, type GCActionStore } from './gcActions.js';
 import { makeCachedKVStore } from './cachedKV.js';

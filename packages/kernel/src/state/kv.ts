@@ -1,7 +1,7 @@
 // Small helpers over the kernel's kvStore: required reads, prefix scans in
 // key order, and the comma-list encoding the schema uses.
 import type { KVStore } from '@crankshaft/swing-store';
-import { KernelError } from '../errors.js';
+import { KernelError } from '../shared/errors.js';
 
 export type { KVStore };
 

@@ -3,7 +3,7 @@
 // describes every key. Values are strings; the encodings (JSON, comma
 // lists, "R vref" c-list flags) are byte-for-byte SwingSet's because the
 // crank hash covers them.
-import type { InternalKernelOptions, ReapDirtThreshold } from '../types.js';
+import type { InternalKernelOptions, ReapDirtThreshold } from '../shared/types.js';
 import type { KVStore } from './kv.js';
 
 export const CURRENT_SCHEMA_VERSION = 3;

@@ -1,7 +1,7 @@
 // The kernel object table (`ko<N>.owner`, `ko<N>.refCount`), the device
 // node table (`kd<N>.owner`) and pins (`pinnedObjects`).
-import { KernelError } from '../errors.js';
-import { insistDeviceID, insistKrefType, insistVatID, makeKref } from '../refs.js';
+import { KernelError } from '../shared/errors.js';
+import { insistDeviceID, insistKrefType, insistVatID, makeKref } from '../shared/refs.js';
 import { keys } from './kvSchema.js';
 import { allocateFrom, commaSplit, type KVStore } from './kv.js';
 import type { Refcounts } from './refcounts.js';

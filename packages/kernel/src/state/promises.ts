@@ -2,15 +2,15 @@
 // subscribers (sorted comma list), policy (absent = ignore), a message
 // queue (`kp<N>.queue.<i>` plus `.queue.nextID`) and the refCount.
 // Settled: state plus `data.body` and `data.slots` (comma list).
-import { KernelError } from '../errors.js';
-import { insistKrefType, insistVatID, makeKref, parseKref } from '../refs.js';
+import { KernelError } from '../shared/errors.js';
+import { insistKrefType, insistVatID, makeKref, parseKref } from '../shared/refs.js';
 import type {
   CapData,
   KernelMessage,
   PromiseRecord,
   ResolutionPolicy,
   UnresolvedPromiseRecord,
-} from '../types.js';
+} from '../shared/types.js';
 import { keys } from './kvSchema.js';
 import { allocateFrom, commaSplit, deleteNumericKeys, enumerateNumericKeys, getNat, getRequired, type KVStore } from './kv.js';
 import type { KernelQueues } from './queues.js';

@@ -1,7 +1,7 @@
 // The kernel's persistent FIFO queues: `runQueue` and `acceptanceQueue`
 // (each `[head, tail]` plus one `<queue>.<i>` key per event), and the
 // `reapQueue` (a JSON list of vatIDs awaiting bringOutYourDead).
-import type { RunQueueEvent } from '../types.js';
+import type { RunQueueEvent } from '../shared/types.js';
 import { keys } from './kvSchema.js';
 import { getRequired, parseJSON, type KVStore } from './kv.js';
 import type { KernelStats } from './stats.js';

@@ -4,8 +4,8 @@
 // Promises: `kp<N>.refCount` = "<n>", exporters and importers alike.
 // Device nodes are not counted. A decrement that may free something adds
 // the kref to `maybeFree`, which processRefcounts() drains at crank end.
-import { KernelError } from '../errors.js';
-import { parseKref } from '../refs.js';
+import { KernelError } from '../shared/errors.js';
+import { parseKref } from '../shared/refs.js';
 import { keys } from './kvSchema.js';
 import { commaSplit, getRequired, type KVStore } from './kv.js';
 

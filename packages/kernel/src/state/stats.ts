@@ -2,7 +2,7 @@
 // companions. The queue-length gauges are consensus state (`kernelStats`,
 // part of the crank hash); everything else is `local.kernelStats`. The
 // in-RAM copy is reloaded from kv after a crank rollback.
-import { KernelError } from '../errors.js';
+import { KernelError } from '../shared/errors.js';
 import { keys } from './kvSchema.js';
 import type { KVStore } from './kv.js';
 

@@ -2,9 +2,9 @@
 // `v<N>.c.<kref>` = "R <vref>" or "_ <vref>", and `v<N>.c.<vref>` = kref),
 // the import allocators (o-50, p-60, d-70), source and options, vat
 // parameters and reap dirt.
-import { KernelError } from '../errors.js';
-import { insistVatID, makeVref, parseKref, parseVref } from '../refs.js';
-import type { CapData, RecordedVatOptions, ReapDirt, ReapDirtThreshold, VatSource } from '../types.js';
+import { KernelError } from '../shared/errors.js';
+import { insistVatID, makeVref, parseKref, parseVref } from '../shared/refs.js';
+import type { CapData, RecordedVatOptions, ReapDirt, ReapDirtThreshold, VatSource } from '../shared/types.js';
 import {
   FIRST_VAT_IMPORT_DEVICE_ID,
   FIRST_VAT_IMPORT_OBJECT_ID,

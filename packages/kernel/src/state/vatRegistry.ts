@@ -1,8 +1,8 @@
 // Which vats and devices exist: IDs, static names (`vat.name.<NAME>`,
 // `vat.names`), dynamic IDs, the terminated-but-not-yet-deleted list
 // (`vats.terminated`, cached in RAM), device names, and upgrade IDs.
-import { KernelError } from '../errors.js';
-import { insistVatID, makeDeviceID, makeVatID } from '../refs.js';
+import { KernelError } from '../shared/errors.js';
+import { insistVatID, makeDeviceID, makeVatID } from '../shared/refs.js';
 import { FIRST_DEVICE_ID, FIRST_VAT_ID, keys } from './kvSchema.js';
 import { allocateFrom, enumeratePrefixedKeys, getNat, getRequired, parseJSON, type KVStore } from './kv.js';
 import type { KernelStats } from './stats.js';
