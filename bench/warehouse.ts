@@ -8,6 +8,7 @@
 //     over one snapshotInterval (200 deliveries).
 //
 //   node bench/dist/warehouse.js
+import { answerVatstoreSyscall, kvVatstore } from '@crankshaft/test-support/vatstore';
 import '@endo/init';
 import bundleSource from '@endo/bundle-source';
 import fs from 'node:fs';
@@ -56,25 +57,8 @@ const call = (method: string, args: unknown[], n: number): VatDeliveryObject => 
 /** The kernel's part: vatstore in the kvStore, ['ok', null] for the rest. */
 function handlerFor(store: SwingStore, vatID: string): VatSyscallHandler {
   const { kvStore } = store.kernelStorage;
-  const prefix = `${vatID}.vs.`;
-  return vso => {
-    switch (vso[0]) {
-      case 'vatstoreGet':
-        return ['ok', kvStore.get(prefix + vso[1]) ?? null];
-      case 'vatstoreSet':
-        kvStore.set(prefix + vso[1], vso[2]);
-        return ['ok', null];
-      case 'vatstoreDelete':
-        kvStore.delete(prefix + vso[1]);
-        return ['ok', null];
-      case 'vatstoreGetNextKey': {
-        const next = kvStore.getNextKey(prefix + vso[1]);
-        return ['ok', next?.startsWith(prefix) ? next.slice(prefix.length) : null];
-      }
-      default:
-        return ['ok', null];
-    }
-  };
+  const vatstore = kvVatstore(kvStore, vatID);
+  return vso => answerVatstoreSyscall(vso, vatstore) ?? ['ok', null];
 }
 
 interface Setup {

@@ -11,6 +11,7 @@
 //   - the raw @agoric/xsnap command round trip, as the physical floor.
 //
 //   node bench/dist/worker.js
+import { answerVatstoreSyscall, mapVatstore } from '@crankshaft/test-support/vatstore';
 import '@endo/init';
 import bundleSource from '@endo/bundle-source';
 // @ts-expect-error untyped package: the one function used is typed below
@@ -67,26 +68,8 @@ const message = (method: string, args: unknown[], result: string | null, slots: 
 
 /** A kernel stand-in: vatstore in a Map, everything else answered ok. */
 function makeKernel(): VatSyscallHandler {
-  const vatstore = new Map<string, string>();
-  return vso => {
-    switch (vso[0]) {
-      case 'vatstoreGet':
-        return ['ok', vatstore.get(vso[1]) ?? null];
-      case 'vatstoreSet':
-        vatstore.set(vso[1], vso[2]);
-        return ['ok', null];
-      case 'vatstoreDelete':
-        vatstore.delete(vso[1]);
-        return ['ok', null];
-      case 'vatstoreGetNextKey': {
-        let next: string | undefined;
-        for (const key of vatstore.keys()) if (key > vso[1] && (next === undefined || key < next)) next = key;
-        return ['ok', next ?? null];
-      }
-      default:
-        return ['ok', null];
-    }
-  };
+  const vatstore = mapVatstore();
+  return vso => answerVatstoreSyscall(vso, vatstore) ?? ['ok', null];
 }
 
 /** Keeps one gzipped snapshot per vat in memory; hashes and gzips as it streams. */

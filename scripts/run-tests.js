@@ -4,6 +4,8 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // Tests run from dist/: rebuild first (tsc -b is incremental, bundles cached).
 const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
@@ -13,9 +15,20 @@ if (build.status !== 0) {
   process.exit(1);
 }
 
+// Every test file shares one cache inside the checkout (ignored by git):
+// source bundles and base worker snapshots are made once per checkout, not
+// once per test file or per run in the OS temp folder.
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const env = {
+  ...process.env,
+  CRANKSHAFT_BUNDLE_CACHE: process.env.CRANKSHAFT_BUNDLE_CACHE || path.join(repo, '.cache', 'bundles'),
+  CRANKSHAFT_ZYGOTE_CACHE: process.env.CRANKSHAFT_ZYGOTE_CACHE || path.join(repo, '.cache', 'zygotes'),
+};
+
 const extraArgs = process.argv.slice(2);
 const child = spawn('npx', ['ava', '--tap', ...extraArgs], {
   stdio: ['ignore', 'pipe', 'inherit'],
+  env,
 });
 let passed = 0;
 let failed = 0;

@@ -6,37 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ControllerLike, HostApi, Side, SlogRecordLike, StoreLike } from '@crankshaft/test-support/hosts';
+import { sharedCacheDir } from '@crankshaft/test-support/cache';
 
-export type Side = 'ours' | 'reference';
-
-export interface CapDataLike {
-  body: string;
-  slots: string[];
-}
-
-export interface ControllerLike {
-  run(): Promise<number>;
-  queueToVatRoot(vatName: string, method: string, args: unknown[], resultPolicy?: string): string | undefined;
-  kpStatus(kpid: string): string;
-  kpResolution(kpid: string): CapDataLike;
-  vatNameToID(name: string): string;
-  shutdown(): Promise<void>;
-}
-
-export interface StoreLike {
-  kernelStorage: { transcriptStore: { getCurrentSpanBounds(vatID: string): { startPos: number; endPos: number } } };
-  hostStorage: { commit(): Promise<void>; close(): Promise<void> };
-}
-
-export type SlogRecordLike = { type: string; [key: string]: unknown };
-
-export interface BenchApi {
-  side: Side;
-  initStore(dir: string): StoreLike;
-  openStore(dir: string): StoreLike;
-  initialize(config: Record<string, unknown>, kernelStorage: unknown): Promise<string | undefined>;
-  makeController(kernelStorage: unknown, options: { slogSender?: (record: SlogRecordLike) => void }): Promise<ControllerLike>;
-}
+export type { Side } from '@crankshaft/test-support/hosts';
+/** The benchmark drives the shared host API. */
+export type BenchApi = HostApi;
 
 export type WorkloadName =
   | 'pingpong'
@@ -120,7 +95,7 @@ export function benchConfig(
     defaultReapInterval: 1000,
     snapshotInitial: options.snapshotInitial ?? snapshots,
     snapshotInterval: snapshots,
-    bundleCachePath: path.join(os.tmpdir(), 'crankshaft-bench', `bundles-${options.managerType}`),
+    bundleCachePath: sharedCacheDir(`bench-bundles-${options.managerType}`),
     vats,
   };
 }

@@ -7,39 +7,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { CapDataLike, ControllerLike, HostApi, Side } from '@crankshaft/test-support/hosts';
+import { sharedCacheDir } from '@crankshaft/test-support/cache';
 import { readStoreTranscripts, type VatTranscript } from './transcripts.js';
 
-export type Side = 'ours' | 'reference';
-
-export interface CapDataLike {
-  body: string;
-  slots: string[];
-}
-
-/** The controller methods the drivers use (same names on both sides). */
-export interface ControllerLike {
-  run(): Promise<number>;
-  queueToVatRoot(vatName: string, method: string, args: unknown[], resultPolicy?: string): string | undefined;
-  kpStatus(kpid: string): string;
-  kpResolution(kpid: string): CapDataLike;
-  validateAndInstallBundle(bundle: unknown): Promise<string>;
-  upgradeStaticVat(vatName: string, shouldPauseFirst: boolean, bundleID: string, options: Record<string, unknown>): string | undefined;
-  shutdown(): Promise<void>;
-}
-
-export interface HostStorageLike {
-  commit(): Promise<void>;
-  close(): Promise<void>;
-}
-
-export interface DriverApi {
-  side: Side;
-  /** A fresh store in `dir`. */
-  openStore(dir: string): { kernelStorage: unknown; hostStorage: HostStorageLike };
-  /** initializeSwingset with this side's options; resolves to the bootstrap kpid. */
-  initialize(config: Record<string, unknown>, kernelStorage: unknown): Promise<string | undefined>;
-  makeController(kernelStorage: unknown): Promise<ControllerLike>;
-}
+export type { Side, CapDataLike, ControllerLike } from '@crankshaft/test-support/hosts';
+/** The differential driver drives the shared host API. */
+export type DriverApi = HostApi;
 
 /** A host call made after bootstrap; args are plain JSON. */
 export interface MessageStep {
@@ -128,7 +102,7 @@ export async function runScenario(api: DriverApi, scenarioDir: string, options: 
   try {
     const config: Record<string, unknown> = { ...loadScenarioConfig(scenarioDir), bundleCachePath: options.bundleCachePath };
     const steps = loadScenarioSteps(scenarioDir);
-    const { kernelStorage, hostStorage } = api.openStore(storeDir);
+    const { kernelStorage, hostStorage } = api.initStore(storeDir);
     const bootstrapKpid = await api.initialize(config, kernelStorage);
     await hostStorage.commit();
     const controller = await api.makeController(kernelStorage);
@@ -176,7 +150,7 @@ export async function runDriver(api: DriverApi, argv: readonly string[]): Promis
   if (outFile === undefined || scenarioDirs.length === 0) {
     throw Error('usage: drive-<side> <out.json> <scenarioDir>...');
   }
-  const bundleCachePath = path.join(os.tmpdir(), 'crankshaft-differential', `bundles-${api.side}`);
+  const bundleCachePath = sharedCacheDir(`differential-bundles-${api.side}`);
   const output: DriverOutput = {};
   for (const dir of scenarioDirs) {
     const scenario = path.basename(dir);

@@ -23,6 +23,7 @@ import { makeWorkerStarter } from '../src/workerStarter.js';
 import type { VatConfig, VatHost, VatWarehouse, WarehousePolicy, WorkerStarter } from '../src/types.js';
 import type { WarehouseSlogEvent } from '../src/slog.js';
 import type { VatConsoleEntry } from '../src/workerTypes.js';
+import { answerVatstoreSyscall, kvVatstore } from '@crankshaft/test-support/vatstore';
 
 export const makeTempDir = (prefix: string): string => fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
 
@@ -101,23 +102,7 @@ export function makeTestKernel(store: SwingStore): TestKernel {
       const seen = syscalls.get(vatID) ?? [];
       seen.push(vso);
       syscalls.set(vatID, seen);
-      const prefix = `${vatID}.vs.`;
-      switch (vso[0]) {
-        case 'vatstoreGet':
-          return ['ok', kvStore.get(prefix + vso[1]) ?? null];
-        case 'vatstoreSet':
-          kvStore.set(prefix + vso[1], vso[2]);
-          return ['ok', null];
-        case 'vatstoreDelete':
-          kvStore.delete(prefix + vso[1]);
-          return ['ok', null];
-        case 'vatstoreGetNextKey': {
-          const next = kvStore.getNextKey(prefix + vso[1]);
-          return ['ok', next?.startsWith(prefix) ? next.slice(prefix.length) : null];
-        }
-        default:
-          return ['ok', null];
-      }
+      return answerVatstoreSyscall(vso, kvVatstore(kvStore, vatID)) ?? ['ok', null];
     };
   return {
     handlerFor,

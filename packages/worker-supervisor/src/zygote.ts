@@ -206,8 +206,13 @@ export function makeZygoteCache(options: ZygoteCacheOptions = {}): ZygoteCache {
 }
 
 let processCache: ZygoteCache | undefined;
-/** One memory-only cache per process, shared by every worker starter that does not bring its own. */
+/**
+ * One cache per process, shared by every worker starter that does not bring
+ * its own: in memory, and also on disk in `$CRANKSHAFT_ZYGOTE_CACHE` when
+ * that is set (the test runner sets it so test files share their zygotes).
+ */
 export function defaultZygoteCache(): ZygoteCache {
-  processCache ??= makeZygoteCache();
+  const dir = process.env['CRANKSHAFT_ZYGOTE_CACHE'];
+  processCache ??= makeZygoteCache(dir ? { dir } : {});
   return processCache;
 }

@@ -1,6 +1,7 @@
 // Test helpers: a recording fake kernel (vatstore in a Map), capdata
 // builders, the test vat bundle, and a small file-backed snapStore.
 // The snapStore is a neighbour here, not the unit under test.
+import { answerVatstoreSyscall, mapVatstore } from '@crankshaft/test-support/vatstore';
 import bundleSource from '@endo/bundle-source';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -61,6 +62,7 @@ export interface FakeKernel {
 
 export function makeFakeKernel(initialVatstore?: Map<string, string>): FakeKernel {
   const vatstore = new Map(initialVatstore);
+  const vatstoreView = mapVatstore(vatstore);
   const kernel: FakeKernel = {
     syscalls: [],
     vatstore,
@@ -72,28 +74,8 @@ export function makeFakeKernel(initialVatstore?: Map<string, string>): FakeKerne
       kernel.onSyscall(vso);
       const problem = kernel.failWhen(vso);
       if (problem !== undefined) return ['error', problem];
-      switch (vso[0]) {
-        case 'vatstoreGet':
-          return ['ok', vatstore.get(vso[1]) ?? null];
-        case 'vatstoreSet':
-          vatstore.set(vso[1], vso[2]);
-          return ['ok', null];
-        case 'vatstoreDelete':
-          vatstore.delete(vso[1]);
-          return ['ok', null];
-        case 'vatstoreGetNextKey': {
-          const prior = vso[1];
-          let next: string | undefined;
-          for (const key of vatstore.keys()) {
-            if (key > prior && (next === undefined || key < next)) next = key;
-          }
-          return ['ok', next ?? null];
-        }
-        case 'callNow':
-          return ['error', 'no devices in this test'];
-        default:
-          return ['ok', null];
-      }
+      if (vso[0] === 'callNow') return ['error', 'no devices in this test'];
+      return answerVatstoreSyscall(vso, vatstoreView) ?? ['ok', null];
     },
   };
   return kernel;

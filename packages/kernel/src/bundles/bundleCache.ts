@@ -47,7 +47,13 @@ interface CacheMeta {
   bundleFile: string;
 }
 
-export const defaultBundleCacheDir = (): string => path.join(os.tmpdir(), 'crankshaft-bundle-cache');
+/**
+ * Where source bundles are cached unless a caller names a folder:
+ * `$CRANKSHAFT_BUNDLE_CACHE` if set (the test runner points it inside the
+ * checkout so every test file shares one cache), else the OS temp folder.
+ */
+export const defaultBundleCacheDir = (): string =>
+  process.env['CRANKSHAFT_BUNDLE_CACHE'] || path.join(os.tmpdir(), 'crankshaft-bundle-cache');
 
 const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 

@@ -11,6 +11,13 @@ import type { DeviceConfig, VatConfig } from './configValidate.js';
 // (packages/kernel/vats/<room>/*.ts -> dist/vats/<room>/*.js).
 const compiledVat = (file: string): string => fileURLToPath(new URL(`../../vats/${file}`, import.meta.url));
 
+/**
+ * The built-ins' bundles are made at install time (scripts/build-bundles.js)
+ * into the package's build output, so a fresh kernel does not bundle them.
+ * The cache checks every source file's content, so a stale one is rebuilt.
+ */
+export const BUILTIN_BUNDLE_DIR: string = fileURLToPath(new URL('../../bundles/', import.meta.url));
+
 export const PLACEHOLDER_SOURCES = {
   adminVat: compiledVat('vat-admin/vat-vat-admin.js'),
   adminDevice: compiledVat('vat-admin/device-vat-admin.js'),
@@ -30,7 +37,7 @@ export interface BuiltinChoice {
 /** Bundles of the built-ins (given ones win; the rest come through the source cache). */
 export async function provideBuiltinBundles(
   given: BuiltinBundles = {},
-  bundler: SourceBundler = makeSourceBundler(),
+  bundler: SourceBundler = makeSourceBundler({ cacheDir: BUILTIN_BUNDLE_DIR }),
 ): Promise<Record<BuiltinBundleName, EndoZipBase64Bundle>> {
   const names = Object.keys(PLACEHOLDER_SOURCES) as BuiltinBundleName[];
   const bundles = await Promise.all(names.map(name => given[name] ?? bundler.bundle(PLACEHOLDER_SOURCES[name])));

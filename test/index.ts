@@ -1,2 +1,0 @@
-// placeholder so the project compiles
-export {};
