@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as DB } from 'better-sqlite3';
-import { fail } from './errors.js';
+import { fail, isLockedError } from './errors.js';
 
 export const swingStoreFileName = 'swingstore.sqlite';
 export const inMemoryPath = ':memory:';
@@ -58,6 +58,9 @@ export function openSwingStoreDatabase(filePath: string, options: OpenDatabaseOp
     return db;
   } catch (err) {
     db.close();
+    if (isLockedError(err)) {
+      return fail('LOCKED', `swing-store ${filePath} is locked: another open store (another kernel or process) is writing to it`);
+    }
     throw err;
   }
 }

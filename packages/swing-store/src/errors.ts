@@ -25,6 +25,7 @@ export type SwingStoreErrorCode =
   | 'HASHER_FINISHED'
   | 'DB_CONFIG'
   | 'READ_ONLY'
+  | 'LOCKED'
   | 'BAD_ARTIFACT';
 
 export class SwingStoreError extends Error {
@@ -38,4 +39,10 @@ export class SwingStoreError extends Error {
 
 export const fail = (code: SwingStoreErrorCode, message: string): never => {
   throw new SwingStoreError(code, message);
+};
+
+/** SQLite's answer when another connection holds the write lock. */
+export const isLockedError = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT';
 };

@@ -3,7 +3,7 @@
 // cranks nest SQL savepoints `t<i>` inside it.
 import type { Database, Statement } from 'better-sqlite3';
 import type { EnsureTxn, KVStore, NoteExport } from './types.js';
-import { fail } from './errors.js';
+import { fail, isLockedError } from './errors.js';
 import { makeSHA256, nextActivityhash, type Hasher } from './hasher.js';
 
 /**
@@ -15,7 +15,15 @@ export function makeEnsureTxn(db: Database, readonly = false): EnsureTxn {
   return () => {
     if (!db.open) fail('CLOSED', 'swing-store used after it was closed');
     if (readonly) fail('READ_ONLY', 'swing-store was opened readonly and cannot be written');
-    if (!db.inTransaction) sqlBegin.run();
+    if (db.inTransaction) return;
+    try {
+      sqlBegin.run();
+    } catch (err) {
+      if (isLockedError(err)) {
+        fail('LOCKED', `swing-store ${db.name} is locked: another open store (another kernel or process) is writing to it`);
+      }
+      throw err;
+    }
   };
 }
 

@@ -128,10 +128,13 @@ export async function makeSwingsetController(
     return kpid;
   };
 
-  return {
+  let shutDown = false;
+  const controller: SwingsetController = {
     run: policy => kernel.run(policy),
     step: () => kernel.step(),
     async shutdown() {
+      if (shutDown) return;
+      shutDown = true;
       await kernel.shutdown();
       if (!runtimeOptions.slogger) slogger.close();
     },
@@ -187,6 +190,49 @@ export async function makeSwingsetController(
     writeSlogObject: event => slogger.write(event),
     debug: { addDeviceHook: (deviceName, hookName, hook) => kernel.addDeviceHook(deviceName, hookName, hook) },
   };
+  return refuseAfterShutdown(controller, () => shutDown);
+}
+
+/**
+ * Controller methods that would change kernel state or need live workers.
+ * After `shutdown()` each throws a LIFECYCLE error before touching anything,
+ * rather than panicking the kernel on a warehouse that is gone; reading
+ * methods (dump, kpStatus, getStats, ...) still answer from the store.
+ */
+const STATEFUL_METHODS = [
+  'run',
+  'step',
+  'queueToVatRoot',
+  'queueToVatObject',
+  'kpResolution',
+  'kpRegisterInterest',
+  'pinVatRoot',
+  'validateAndInstallBundle',
+  'changeKernelOptions',
+  'reapAllVats',
+  'snapshotAllVats',
+  'terminateVat',
+  'upgradeStaticVat',
+  'injectQueuedUpgradeEvents',
+] as const satisfies readonly (keyof SwingsetController)[];
+
+const ASYNC_METHODS: ReadonlySet<string> = new Set(['run', 'step', 'validateAndInstallBundle', 'snapshotAllVats']);
+
+function refuseAfterShutdown(controller: SwingsetController, isShutDown: () => boolean): SwingsetController {
+  const guarded: Record<string, unknown> = { ...controller };
+  for (const name of STATEFUL_METHODS) {
+    const method = controller[name] as (...args: unknown[]) => unknown;
+    guarded[name] = (...args: unknown[]): unknown => {
+      if (isShutDown()) {
+        const refusal = new KernelError('LIFECYCLE', `controller.${name}: the controller was shut down`);
+        // methods that answer with a promise reject; the others throw
+        if (ASYNC_METHODS.has(name)) return Promise.reject(refusal);
+        throw refusal;
+      }
+      return method(...args);
+    };
+  }
+  return guarded as unknown as SwingsetController;
 }
 
 type Kernel = ReturnType<typeof buildKernel>;
