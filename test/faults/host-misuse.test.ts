@@ -20,6 +20,8 @@ async function boot(): Promise<Booted> {
   await initializeSwingset(await loadFixtureConfig('pingpong', 'local'), [], store.kernelStorage);
   await store.hostStorage.commit();
   const controller = await makeSwingsetController(store.kernelStorage, {}, { quiet: true, vatConsole: () => {} });
+  // bootstrap drops the roots it is given; keep pong's for the host's own sends
+  controller.pinVatRoot('pong');
   await controller.run();
   await store.hostStorage.commit();
   return { dir, store, controller };

@@ -16,7 +16,7 @@ import {
   type InitializationRuntimeOptions,
 } from './initializeSwingset.js';
 import { buildKernel, type KernelRuntimeOptions } from './kernel.js';
-import { krefOf, kslot } from '../shared/kmarshal.js';
+import { krefOf, kser, kslot } from '../shared/kmarshal.js';
 import type { RunPolicy } from '../crank/runPolicies.js';
 import { hostConsoleEvent, makeSlogger, type SlogSender, type Slogger } from '../slog/slog.js';
 import type { KernelDump } from '../state/dump.js';
@@ -139,7 +139,11 @@ export async function makeSwingsetController(
       if (!runtimeOptions.slogger) slogger.close();
     },
     queueToVatRoot(vatName, method, args = [], resultPolicy = 'ignore') {
-      const kref = kernel.getRootObject(kernel.vatNameToID(vatName));
+      const vatID = kernel.vatNameToID(vatName);
+      // Refuse unpassable arguments before anything is written: finding the
+      // root may have to export it again (if its importers dropped it).
+      kser(args);
+      const kref = kernel.getRootObject(vatID);
       return queueTo(kref, method, args, resultPolicy);
     },
     queueToVatObject(target, method, args = [], resultPolicy = 'ignore') {
