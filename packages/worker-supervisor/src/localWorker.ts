@@ -3,7 +3,7 @@
 // metering and no heap snapshots.
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { makeForwardingConsole, renderConsoleArg } from './consoleFormat.js';
+import { makeForwardingConsole, renderTestLogArg } from './consoleFormat.js';
 import { makeDeliveryPipeline, describeSyscallFailure, type DeliveryPipeline } from './deliveryPipeline.js';
 import { WorkerError } from './errors.js';
 import { makeLiveslotsSyscall } from './liveslotsSyscall.js';
@@ -110,7 +110,11 @@ export async function startLocalVatWorker(options: LocalWorkerOptions): Promise<
       TextDecoder,
     },
     vatPowers: {
-      testLog: (...args: unknown[]) => forwardConsole('testLog', 'log', args.map(renderConsoleArg)),
+      // Rendered as in the kernel's own realm (undefined becomes '').
+      testLog: (...args: unknown[]) => {
+        const rendered = args.map(arg => renderTestLogArg(arg, ''));
+        forwardConsole('testLog', 'log', rendered);
+      },
     },
   });
 

@@ -10,7 +10,13 @@ import {
   type WarehousePolicy,
   type WorkerStarter,
 } from '@crankshaft/vat-warehouse';
-import { loadWorkerBundles, type VatConsoleEntry, type WorkerBundles } from '@crankshaft/worker-supervisor';
+import {
+  joinTestLogLine,
+  loadWorkerBundles,
+  renderTestLogArg,
+  type VatConsoleEntry,
+  type WorkerBundles,
+} from '@crankshaft/worker-supervisor';
 import { insistCapData } from '../shared/capdata.js';
 import type { KernelConsole, KernelContext } from '../crank/context.js';
 import { makeCrankLoop } from '../crank/crank.js';
@@ -89,7 +95,12 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
       if (slog.enabled) slog.write(clistEvent(keeper.getCrankNumber(), mode, vatID, kref, vref));
     },
   });
+  // The testLog lines (c.dump().log): in memory only, appended as vats and
+  // devices call testLog, replayed deliveries included, as SwingSet keeps it.
   const testLog: string[] = [];
+  // Preload replays vats side by side; their lines are held per vat and
+  // appended in preload (listing) order, as SwingSet's one-by-one preload has them.
+  let preloadTestLog: Map<string, string[]> | undefined;
 
   let kernelPanic: Error | undefined;
   const panic = (problem: string, err?: Error): void => {
@@ -112,7 +123,11 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
 
   const queue = makeKernelQueueHandler({ keeper, panic, log: line => kconsole.log(line) });
   const gc = makeKernelGC(keeper);
-  const devices = makeDeviceRegistry(keeper, (...args) => kconsole.log(...args));
+  const devices = makeDeviceRegistry(
+    keeper,
+    (...args) => kconsole.log(...args),
+    (...args) => testLog.push(joinTestLogLine(args.map(arg => renderTestLogArg(arg, '')))),
+  );
 
   // The warehouse asks for this on every delivery: cached per vat (see forgetVat).
   const vatConfigCache = new Map<string, VatConfig>();
@@ -182,6 +197,13 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
     },
     slog: event => slog.write(event),
     ...(runtime.vatConsole === undefined ? {} : { vatConsole: runtime.vatConsole }),
+    testLog: entry => {
+      const line = joinTestLogLine(entry.args);
+      const held = preloadTestLog?.get(entry.vatID);
+      if (held) held.push(line);
+      else if (preloadTestLog) preloadTestLog.set(entry.vatID, [line]);
+      else testLog.push(line);
+    },
   });
 
   const ctx: KernelContext = {
@@ -270,7 +292,14 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
       if (started) throw new KernelError('LIFECYCLE', 'kernel.start already called');
       started = true;
       keeper.loadCaches();
-      await warehouse.start();
+      preloadTestLog = new Map();
+      try {
+        await warehouse.start();
+      } finally {
+        const held = preloadTestLog;
+        preloadTestLog = undefined;
+        for (const vatID of listVatIDs()) testLog.push(...(held.get(vatID) ?? []));
+      }
       const endowments = {
         ...deviceEndowments,
         vatAdmin: {
