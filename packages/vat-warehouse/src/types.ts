@@ -27,6 +27,8 @@ export interface VatConfig {
   metered?: boolean;
   /** enableDisavow, relaxDurabilityRules... forwarded to liveslots. */
   liveSlotsOptions?: LiveSlotsOptions;
+  /** SwingSet's enableSetup: a setup() vat without liveslots (local workers only). */
+  enableSetup?: boolean;
 }
 
 /** The kernel's side of the conversation, supplied at construction. */

@@ -29,6 +29,8 @@ export interface LocalWorkerOptions {
   vatBundle: VatBundle;
   liveSlotsOptions?: LiveSlotsOptions;
   onConsole?: VatConsoleSink;
+  /** SwingSet's enableSetup: run the bundle's setup() instead of liveslots. */
+  enableSetup?: boolean;
 }
 
 export interface LocalVatWorker extends VatWorker {
@@ -84,6 +86,7 @@ export async function startLocalVatWorker(options: LocalWorkerOptions): Promise<
     vatID,
     vatBundle,
     liveSlotsOptions,
+    enableSetup: options.enableSetup === true,
     syscall: makeLiveslotsSyscall(vso => {
       if (recorded !== undefined) return recorded.syscall(vso);
       if (pipeline === undefined) {

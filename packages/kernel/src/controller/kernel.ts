@@ -105,7 +105,9 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
   let kernelPanic: Error | undefined;
   const panic = (problem: string, err?: Error): void => {
     kconsole.error(`##### KERNEL PANIC: ${problem} #####`);
-    kernelPanic ??= new KernelError('KERNEL_PANIC', `kernel panic ${problem}`, err ? { cause: err } : undefined);
+    // As SwingSet's: the error handed in is what run() throws (hosts parse a
+    // critical vat's failure out of its message, the failure's capdata body).
+    kernelPanic ??= err ?? new KernelError('KERNEL_PANIC', `kernel panic ${problem}`);
   };
 
   // Per-vat RAM caches, dropped when a vat dies or its options change.
@@ -154,7 +156,9 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
     }
     const config: VatConfig = {
       source: { bundleID: source.bundleID },
-      workerOptions: options.workerOptions,
+      // As SwingSet does: a setup() vat runs in the kernel's realm whatever
+      // its recorded manager type (SwingSet warns "stop using enableSetup").
+      workerOptions: options.enableSetup ? { type: 'local' } : options.workerOptions,
       useTranscript: options.useTranscript,
       metered: options.meterID !== undefined,
       liveSlotsOptions: {
@@ -163,6 +167,7 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
       },
     };
     if (options.name !== undefined) config.name = options.name;
+    if (options.enableSetup) config.enableSetup = true;
     vatConfigCache.set(vatID, config);
     return config;
   };
