@@ -15,6 +15,7 @@ export { makeTranscriptStore } from './transcriptStore.js';
 export { makeSnapStore } from './snapStore.js';
 export { makeBundleStore } from './bundleStore.js';
 export { bundleIDFromName } from './bundleIDs.js';
+export { verifyEndoZip } from './endoZip.js';
 export { dbFileInDirectory } from './database.js';
 
 export {

@@ -111,6 +111,9 @@ export async function startLocalVatWorker(options: LocalWorkerOptions): Promise<
       HandledPromise: (globalThis as Record<string, unknown>)['HandledPromise'],
       TextEncoder,
       TextDecoder,
+      // SwingSet's local vats see URL as undefined (its kernel runs in a
+      // compartment without one); import-bundle would otherwise endow Node's.
+      URL: undefined,
     },
     vatPowers: {
       // Rendered as in the kernel's own realm (undefined becomes '').

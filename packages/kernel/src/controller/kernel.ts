@@ -2,7 +2,7 @@
 // and offers the operations the controller exposes. Host calls that change
 // state outside a crank (queueing, pins, bundle installs) emit crank
 // hashes so the activity hash covers them.
-import type { KernelStorage } from '@crankshaft/swing-store';
+import { verifyEndoZip, type KernelStorage } from '@crankshaft/swing-store';
 import {
   makeVatWarehouse,
   makeWorkerStarter,
@@ -372,7 +372,15 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
       return p.data;
     },
     installBundle(bundleID, bundle) {
-      if (keeper.hasBundle(bundleID)) return;
+      if (keeper.hasBundle(bundleID)) {
+        // Already stored, but a corrupt copy under the same ID is still
+        // refused, as SwingSet checks every bundle it is handed.
+        const { endoZipBase64, endoZipBase64Sha512 } = bundle as { endoZipBase64?: unknown; endoZipBase64Sha512?: unknown };
+        if (typeof endoZipBase64 === 'string' && typeof endoZipBase64Sha512 === 'string') {
+          verifyEndoZip(Buffer.from(endoZipBase64, 'base64'), endoZipBase64Sha512, bundleID);
+        }
+        return;
+      }
       inOwnCrank(() => {
         keeper.addBundle(bundleID, bundle);
         if (ctx.vatAdminRootKref) {
@@ -448,7 +456,7 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
     addDeviceHook: (deviceName, hookName, hook) => devices.addDeviceHook(deviceName, hookName, hook),
     dump: () => ({ log: [...testLog], ...dumpKernelState(keeper) }),
     log: line => {
-      testLog.push(line);
+      testLog.push(`${line}`);
     },
     emitCrankHashes() {
       keeper.emitHostCrankHashes();

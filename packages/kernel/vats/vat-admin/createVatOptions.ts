@@ -62,7 +62,7 @@ export function convertCreateVatOptions(given: unknown, tools: ConvertTools): Dy
   insistType(options, 'name', 'string');
   const name = options['name'] as string | undefined;
   if (name !== undefined) {
-    if (name.length >= MAX_VAT_NAME_LENGTH) fail(`oversized vat name ${JSON.stringify(name.slice(0, 40))}...`);
+    if (name.length >= MAX_VAT_NAME_LENGTH) fail(`oversized vat name ${JSON.stringify(name)}`);
     if (!vatNamePattern.test(name)) fail(`bad vat name ${JSON.stringify(name)}`);
   }
   insistType(options, 'managerType', 'string');
