@@ -15,6 +15,8 @@ export {
 } from './controller/initializeSwingset.js';
 export { loadSwingsetConfigFile, loadBasedir, normalizeConfig, ConfigError, type ConfigErrorCode } from './controller/config.js';
 export type { SwingSetConfig, VatConfig, DeviceConfig, VatCreationOptions, ManagerType } from './controller/configValidate.js';
+export { upgradeSwingset } from './controller/upgradeSwingset.js';
+export { makeRunUtils, type RunUtils, type RunHarness, type EVProxy } from './controller/runUtils.js';
 export { buildSwingsetKernelConfig, type SwingSetKernelConfig } from './controller/kernelConfig.js';
 export { buildKernelBundles, bundleIDOf, checkAllegedBundleID, type KernelBundles, type EndoZipBase64Bundle } from './bundles/bundles.js';
 export { makeSourceBundler, defaultBundleCacheDir, type SourceBundler } from './bundles/bundleCache.js';

@@ -52,8 +52,18 @@ test('validation names the vat and key and says why', t => {
   check({ vats: { a: { sourceSpec: 'a.js', bundleSpec: 'b.json' } } }, /vats\.a: need =1 of bundle\/bundleSpec\/sourceSpec\/bundleName, got bundleSpec, sourceSpec/);
   check({ vats: { a: {} } }, /vats\.a: needs one of bundle\/bundleSpec\/sourceSpec\/bundleName/);
   check({ vats: { a: { sourceSpec: 'a.js', creationOptions: { colour: 'red' } } } }, /vats\.a\.creationOptions\.colour: unknown creation option/);
-  check({ vats: { a: { sourceSpec: 'a.js', creationOptions: { managerType: 'node-subprocess' } } } }, /not supported by crankshaft/);
-  check({ vats: { a: { sourceSpec: 'a.js', creationOptions: { nodeOptions: [] } } } }, /nodeOptions: requires managerType "node-subprocess"/);
+  check({ vats: { a: { sourceSpec: 'a.js', creationOptions: { managerType: 'node-js' } } } }, /managerType must be .*got "node-js"/);
+  check({ vats: { a: { sourceSpec: 'a.js', creationOptions: { nodeOptions: [] } } } }, /nodeOptions: nodeOptions requires managerType 'node-subprocess'/);
+  check(
+    { vats: { a: { sourceSpec: 'a.js', creationOptions: { managerType: 'node-subprocess', nodeOptions: [1] } } } },
+    /nodeOptions: must be an array of strings/,
+  );
+  // node-subprocess runs on the local worker; its nodeOptions have nowhere to go and are dropped.
+  t.deepEqual(
+    validateSwingsetConfig({ vats: { a: { sourceSpec: 'a.js', creationOptions: { managerType: 'node-subprocess', nodeOptions: ['--x'] } } } })
+      .vats['a']?.creationOptions,
+    { managerType: 'local' },
+  );
   check({ vats: { a: { sourceSpec: 'a.js', creationOptions: { reapInterval: 0 } } } }, /reapInterval: must be a positive integer or "never", got number 0/);
   check({ vats: { a: { sourceSpec: 'a.js', creationOptions: { critical: 'yes' } } } }, /critical: must be true or false/);
   check({ vats: { a: { sourceSpec: 'a.js', parameters: 'p' } } }, /vats\.a\.parameters: must be an object/);

@@ -49,8 +49,9 @@ test('createVat options: bad input names the option and the reason', t => {
   bad({ name: 'has space' }, 'CreateVatOptions: bad vat name "has space"');
   bad({ name: 'x'.repeat(200) }, /oversized vat name/);
   bad({ name: 7 }, 'CreateVatOptions: name must be a string, got number');
-  bad({ managerType: 'node-subprocess' }, /bad managerType "node-subprocess"/);
-  bad({ nodeOptions: ['--x'] }, /nodeOptions requires/);
+  bad({ managerType: 'node-js' }, /bad managerType "node-js"/);
+  bad({ nodeOptions: ['--x'] }, /nodeOptions requires managerType='node-subprocess'/);
+  t.like(convertCreateVatOptions({ managerType: 'node-subprocess', nodeOptions: ['--x'] }, tools), { managerType: 'node-subprocess' });
   bad({ enablePipelining: 'yes' }, 'CreateVatOptions: enablePipelining must be a boolean, got string');
   bad({ reapInterval: 'never' }, 'CreateVatOptions: reapInterval must be a number, got string');
   bad({ meter: Far('meter', {}) }, 'CreateVatOptions: meter was not made by this vatAdminService');

@@ -13,8 +13,11 @@ export type * from './types.js';
 export { getKVStoreKeyType, getKVStoreKeyType as getKeyType, makeKVStore } from './kvStore.js';
 export { makeTranscriptStore } from './transcriptStore.js';
 export { makeSnapStore } from './snapStore.js';
+export { makeSnapStoreIO, type SnapStoreIO } from './snapStoreIO.js';
+export { makeArchiveSnapshot, makeArchiveTranscript, type ArchivePowers } from './archiver.js';
 export { makeBundleStore } from './bundleStore.js';
 export { bundleIDFromName } from './bundleIDs.js';
+export { verifyEndoZip } from './endoZip.js';
 export { dbFileInDirectory } from './database.js';
 
 export {

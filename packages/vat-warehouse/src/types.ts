@@ -27,6 +27,8 @@ export interface VatConfig {
   metered?: boolean;
   /** enableDisavow, relaxDurabilityRules... forwarded to liveslots. */
   liveSlotsOptions?: LiveSlotsOptions;
+  /** SwingSet's enableSetup: a setup() vat without liveslots (local workers only). */
+  enableSetup?: boolean;
 }
 
 /** The kernel's side of the conversation, supplied at construction. */
@@ -100,6 +102,12 @@ export interface VatWarehouseOptions {
   slog?: SlogSender;
   /** Receives vat console output outside replay. Default: printed with the vat's name. */
   vatConsole?: (entry: VatConsoleEntry) => void;
+  /**
+   * Receives each vatPowers.testLog call (console source 'testLog'),
+   * replayed deliveries included: SwingSet's kernel log gets the lines of a
+   * replay again. Default: treated as console output.
+   */
+  testLog?: (entry: VatConsoleEntry) => void;
   /** Durations in slog events only. Default performance.now()/1000. */
   clock?: MonotonicClock;
 }

@@ -114,7 +114,7 @@ async function mapWithConcurrency<T, R>(
 }
 
 export function makeVatWarehouse(options: VatWarehouseOptions): VatWarehouse {
-  const { stores, host, startWorker, slog = noSlog, clock = defaultClock, vatConsole = printVatConsole } = options;
+  const { stores, host, startWorker, slog = noSlog, clock = defaultClock, vatConsole = printVatConsole, testLog } = options;
   const policy = resolvePolicy(options.policy);
   const replayOptions = {
     mode: policy.replayMode,
@@ -161,6 +161,10 @@ export function makeVatWarehouse(options: VatWarehouseOptions): VatWarehouse {
   const consoleSinkFor =
     (vatID: string) =>
     (entry: VatConsoleEntry): void => {
+      if (entry.source === 'testLog' && testLog) {
+        testLog(entry);
+        return;
+      }
       if (replaying.has(vatID)) return;
       const during = inDelivery.get(vatID);
       slog({

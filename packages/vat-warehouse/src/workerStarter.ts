@@ -73,6 +73,7 @@ export function makeWorkerStarter(options: WorkerStarterOptions): WorkerStarter 
         vatBundle: getVatBundle(vatID, start.bundleID),
         liveSlotsOptions,
         onConsole,
+        ...(config.enableSetup === true ? { enableSetup: true } : {}),
       });
     }
     const workerSettings: XsnapWorkerOptions = {

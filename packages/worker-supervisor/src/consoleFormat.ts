@@ -56,3 +56,33 @@ export function makeForwardingConsole(emit: (level: ConsoleLevel, args: string[]
     error: make('error'),
   };
 }
+
+/**
+ * testLog's rendering, as SwingSet's kernel log has it: strings as they are,
+ * anything else as JSON with bigints as numbers and nested strings of 40 or
+ * more characters cut to their first and last 15. Lines are the rendered
+ * arguments joined with no separator (see joinTestLogLine).
+ */
+const abbreviateForTestLog = (_key: string, value: unknown): unknown => {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'string' && value.length >= 40) return `${value.slice(0, 15)}...${value.slice(-15)}`;
+  return value;
+};
+
+/**
+ * One testLog argument as text. `undefinedAs` is what an argument with no
+ * JSON form (undefined, a function) becomes: '' when rendered in the
+ * kernel's realm (local vats), 'null' when it crosses a worker boundary as
+ * JSON first (xsnap vats), which is what SwingSet's two paths produce.
+ * Throws for what JSON cannot encode (cycles), into the calling vat.
+ */
+export function renderTestLogArg(arg: unknown, undefinedAs: '' | 'null'): string {
+  if (typeof arg === 'string') return arg;
+  const text = JSON.stringify(arg, abbreviateForTestLog) as string | undefined;
+  return text ?? undefinedAs;
+}
+
+/** The line testLog(...args) appends to the kernel's log. */
+export function joinTestLogLine(rendered: readonly string[]): string {
+  return rendered.join('');
+}

@@ -54,4 +54,5 @@ export {
   type XsnapStart,
   type XsnapWorkerStats,
 } from './xsnapWorker.js';
+export { renderTestLogArg, joinTestLogLine } from './consoleFormat.js';
 export { startLocalVatWorker, type LocalVatWorker, type LocalWorkerOptions } from './localWorker.js';

@@ -3,7 +3,7 @@
 // metering and no heap snapshots.
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { makeForwardingConsole, renderConsoleArg } from './consoleFormat.js';
+import { makeForwardingConsole, renderTestLogArg } from './consoleFormat.js';
 import { makeDeliveryPipeline, describeSyscallFailure, type DeliveryPipeline } from './deliveryPipeline.js';
 import { WorkerError } from './errors.js';
 import { makeLiveslotsSyscall } from './liveslotsSyscall.js';
@@ -29,6 +29,8 @@ export interface LocalWorkerOptions {
   vatBundle: VatBundle;
   liveSlotsOptions?: LiveSlotsOptions;
   onConsole?: VatConsoleSink;
+  /** SwingSet's enableSetup: run the bundle's setup() instead of liveslots. */
+  enableSetup?: boolean;
 }
 
 export interface LocalVatWorker extends VatWorker {
@@ -84,6 +86,7 @@ export async function startLocalVatWorker(options: LocalWorkerOptions): Promise<
     vatID,
     vatBundle,
     liveSlotsOptions,
+    enableSetup: options.enableSetup === true,
     syscall: makeLiveslotsSyscall(vso => {
       if (recorded !== undefined) return recorded.syscall(vso);
       if (pipeline === undefined) {
@@ -108,9 +111,16 @@ export async function startLocalVatWorker(options: LocalWorkerOptions): Promise<
       HandledPromise: (globalThis as Record<string, unknown>)['HandledPromise'],
       TextEncoder,
       TextDecoder,
+      // SwingSet's local vats see URL as undefined (its kernel runs in a
+      // compartment without one); import-bundle would otherwise endow Node's.
+      URL: undefined,
     },
     vatPowers: {
-      testLog: (...args: unknown[]) => forwardConsole('testLog', 'log', args.map(renderConsoleArg)),
+      // Rendered as in the kernel's own realm (undefined becomes '').
+      testLog: (...args: unknown[]) => {
+        const rendered = args.map(arg => renderTestLogArg(arg, ''));
+        forwardConsole('testLog', 'log', rendered);
+      },
     },
   });
 

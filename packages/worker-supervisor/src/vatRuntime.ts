@@ -32,6 +32,42 @@ export interface VatRuntimeConfig {
   endowments: Record<string, unknown>;
   /** Host-supplied vatPowers (merged into what liveslots provides). */
   vatPowers: Record<string, unknown>;
+  /**
+   * SwingSet's enableSetup: no liveslots; the bundle's default export is
+   * `setup(syscall, state, helpers, vatPowers)` and returns the dispatch.
+   */
+  enableSetup?: boolean;
+}
+
+type SetupFunction = (syscall: unknown, state: null, helpers: object, vatPowers: object) => unknown;
+
+/** A setup() vat: the bundle is imported once, its dispatch called per delivery. */
+function makeSetupRuntime(config: VatRuntimeConfig): VatRuntime {
+  const { vatID, vatBundle, syscall, makeConsole, endowments, vatPowers } = config;
+  const vatConsole = makeConsole('vat');
+  const dispatchP = (async () => {
+    const ns = (await importBundle(vatBundle, { endowments: { ...endowments, console: vatConsole } })) as {
+      default?: unknown;
+    };
+    if (typeof ns.default !== 'function') throw Error(`vat ${vatID}: enableSetup bundle lacks a (default) setup() function`);
+    const dispatch = (ns.default as SetupFunction)(harden(syscall), null, harden({}), harden({ ...vatPowers }));
+    if (typeof dispatch !== 'function') throw Error(`vat ${vatID}: setup() did not return a dispatch function`);
+    return dispatch as (delivery: VatDeliveryObject) => unknown;
+  })();
+  // An import failure shows up at the first delivery, not as an unhandled rejection.
+  dispatchP.catch(() => {});
+  return {
+    async dispatch(delivery) {
+      try {
+        const dispatch = await dispatchP;
+        await dispatch(harden(delivery));
+        return ['ok'];
+      } catch (err) {
+        vatConsole.warn(`error during vat dispatch of ${delivery[0]}:`, err);
+        return ['error', `${String(err)}`];
+      }
+    },
+  };
 }
 
 export interface VatRuntime {
@@ -44,6 +80,7 @@ interface LiveSlotsInstance {
 }
 
 export function makeVatRuntime(config: VatRuntimeConfig): VatRuntime {
+  if (config.enableSetup === true) return makeSetupRuntime(config);
   const { vatID, liveSlotsOptions, syscall, gcTools, makeConsole, endowments, vatPowers } = config;
   let vatBundle: VatBundle | undefined = config.vatBundle;
   const vatConsole = makeConsole('vat');

@@ -76,7 +76,7 @@ export function checkAllegedBundleID(bundle: unknown, allegedBundleID?: string):
   const checked = insistEndoZipBase64Bundle(bundle, allegedBundleID === undefined ? 'bundle' : `bundle ${allegedBundleID}`);
   const actual = bundleIDOfEndoZip(checked);
   if (allegedBundleID !== undefined && allegedBundleID !== actual) {
-    throw new ConfigError('BAD_BUNDLE', `alleged bundleID ${JSON.stringify(allegedBundleID)} does not match actual ${actual}`);
+    throw new ConfigError('BAD_BUNDLE', `alleged bundleID ${JSON.stringify(allegedBundleID)} does not match actual ${JSON.stringify(actual)}`);
   }
   return actual;
 }

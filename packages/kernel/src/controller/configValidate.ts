@@ -99,14 +99,16 @@ const invalid = (where: string, reason: string): never => {
   throw new ConfigError('CONFIG_INVALID', `${where}: ${reason}`);
 };
 
-/** Normalize a manager type; 'xs-worker' becomes 'xsnap'. */
+/**
+ * Normalize a manager type; 'xs-worker' becomes 'xsnap'. 'node-subprocess'
+ * becomes 'local': Crankshaft has no Node child-process worker, and the
+ * local worker is the same thing in-process (liveslots on Node under SES,
+ * no metering, no heap snapshots).
+ */
 export function checkManagerType(value: unknown, where: string): ManagerType {
   if (value === 'xsnap' || value === 'xs-worker') return 'xsnap';
-  if (value === 'local') return 'local';
-  if (value === 'node-subprocess') {
-    return invalid(where, `managerType "node-subprocess" is not supported by crankshaft (use "xsnap" or "local")`);
-  }
-  return invalid(where, `managerType must be "xsnap", "xs-worker" or "local", got ${describe(value)}`);
+  if (value === 'local' || value === 'node-subprocess') return 'local';
+  return invalid(where, `managerType must be "xsnap", "xs-worker", "local" or "node-subprocess", got ${describe(value)}`);
 }
 
 /** A reap threshold: a positive integer or 'never'. */
@@ -188,7 +190,13 @@ function checkCreationOptions(raw: unknown, where: string): VatCreationOptions {
     } else if (key === 'reapInterval' || key === 'reapGCKrefs') {
       options[key] = checkReapSetting(value, at);
     } else if (key === 'nodeOptions') {
-      invalid(at, 'requires managerType "node-subprocess", which crankshaft does not support');
+      // SwingSet's rule; the options themselves have no process to go to.
+      if ((raw as Record<string, unknown>)['managerType'] !== 'node-subprocess') {
+        invalid(at, `nodeOptions requires managerType 'node-subprocess'`);
+      }
+      if (!Array.isArray(value) || !value.every(arg => typeof arg === 'string')) {
+        invalid(at, `must be an array of strings, got ${describe(value)}`);
+      }
     } else {
       options[key as (typeof BOOLEAN_CREATION_OPTIONS)[number]] = checkBoolean(value, at);
     }

@@ -2,7 +2,7 @@
 // and offers the operations the controller exposes. Host calls that change
 // state outside a crank (queueing, pins, bundle installs) emit crank
 // hashes so the activity hash covers them.
-import type { KernelStorage } from '@crankshaft/swing-store';
+import { verifyEndoZip, type KernelStorage } from '@crankshaft/swing-store';
 import {
   makeVatWarehouse,
   makeWorkerStarter,
@@ -10,7 +10,13 @@ import {
   type WarehousePolicy,
   type WorkerStarter,
 } from '@crankshaft/vat-warehouse';
-import { loadWorkerBundles, type VatConsoleEntry, type WorkerBundles } from '@crankshaft/worker-supervisor';
+import {
+  joinTestLogLine,
+  loadWorkerBundles,
+  renderTestLogArg,
+  type VatConsoleEntry,
+  type WorkerBundles,
+} from '@crankshaft/worker-supervisor';
 import { insistCapData } from '../shared/capdata.js';
 import type { KernelConsole, KernelContext } from '../crank/context.js';
 import { makeCrankLoop } from '../crank/crank.js';
@@ -89,12 +95,19 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
       if (slog.enabled) slog.write(clistEvent(keeper.getCrankNumber(), mode, vatID, kref, vref));
     },
   });
+  // The testLog lines (c.dump().log): in memory only, appended as vats and
+  // devices call testLog, replayed deliveries included, as SwingSet keeps it.
   const testLog: string[] = [];
+  // Preload replays vats side by side; their lines are held per vat and
+  // appended in preload (listing) order, as SwingSet's one-by-one preload has them.
+  let preloadTestLog: Map<string, string[]> | undefined;
 
   let kernelPanic: Error | undefined;
   const panic = (problem: string, err?: Error): void => {
     kconsole.error(`##### KERNEL PANIC: ${problem} #####`);
-    kernelPanic ??= new KernelError('KERNEL_PANIC', `kernel panic ${problem}`, err ? { cause: err } : undefined);
+    // As SwingSet's: the error handed in is what run() throws (hosts parse a
+    // critical vat's failure out of its message, the failure's capdata body).
+    kernelPanic ??= err ?? new KernelError('KERNEL_PANIC', `kernel panic ${problem}`);
   };
 
   // Per-vat RAM caches, dropped when a vat dies or its options change.
@@ -112,7 +125,11 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
 
   const queue = makeKernelQueueHandler({ keeper, panic, log: line => kconsole.log(line) });
   const gc = makeKernelGC(keeper);
-  const devices = makeDeviceRegistry(keeper, (...args) => kconsole.log(...args));
+  const devices = makeDeviceRegistry(
+    keeper,
+    (...args) => kconsole.log(...args),
+    (...args) => testLog.push(joinTestLogLine(args.map(arg => renderTestLogArg(arg, '')))),
+  );
 
   // The warehouse asks for this on every delivery: cached per vat (see forgetVat).
   const vatConfigCache = new Map<string, VatConfig>();
@@ -139,7 +156,9 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
     }
     const config: VatConfig = {
       source: { bundleID: source.bundleID },
-      workerOptions: options.workerOptions,
+      // As SwingSet does: a setup() vat runs in the kernel's realm whatever
+      // its recorded manager type (SwingSet warns "stop using enableSetup").
+      workerOptions: options.enableSetup ? { type: 'local' } : options.workerOptions,
       useTranscript: options.useTranscript,
       metered: options.meterID !== undefined,
       liveSlotsOptions: {
@@ -148,6 +167,7 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
       },
     };
     if (options.name !== undefined) config.name = options.name;
+    if (options.enableSetup) config.enableSetup = true;
     vatConfigCache.set(vatID, config);
     return config;
   };
@@ -182,6 +202,13 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
     },
     slog: event => slog.write(event),
     ...(runtime.vatConsole === undefined ? {} : { vatConsole: runtime.vatConsole }),
+    testLog: entry => {
+      const line = joinTestLogLine(entry.args);
+      const held = preloadTestLog?.get(entry.vatID);
+      if (held) held.push(line);
+      else if (preloadTestLog) preloadTestLog.set(entry.vatID, [line]);
+      else testLog.push(line);
+    },
   });
 
   const ctx: KernelContext = {
@@ -270,7 +297,14 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
       if (started) throw new KernelError('LIFECYCLE', 'kernel.start already called');
       started = true;
       keeper.loadCaches();
-      await warehouse.start();
+      preloadTestLog = new Map();
+      try {
+        await warehouse.start();
+      } finally {
+        const held = preloadTestLog;
+        preloadTestLog = undefined;
+        for (const vatID of listVatIDs()) testLog.push(...(held.get(vatID) ?? []));
+      }
       const endowments = {
         ...deviceEndowments,
         vatAdmin: {
@@ -338,7 +372,15 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
       return p.data;
     },
     installBundle(bundleID, bundle) {
-      if (keeper.hasBundle(bundleID)) return;
+      if (keeper.hasBundle(bundleID)) {
+        // Already stored, but a corrupt copy under the same ID is still
+        // refused, as SwingSet checks every bundle it is handed.
+        const { endoZipBase64, endoZipBase64Sha512 } = bundle as { endoZipBase64?: unknown; endoZipBase64Sha512?: unknown };
+        if (typeof endoZipBase64 === 'string' && typeof endoZipBase64Sha512 === 'string') {
+          verifyEndoZip(Buffer.from(endoZipBase64, 'base64'), endoZipBase64Sha512, bundleID);
+        }
+        return;
+      }
       inOwnCrank(() => {
         keeper.addBundle(bundleID, bundle);
         if (ctx.vatAdminRootKref) {
@@ -414,7 +456,7 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
     addDeviceHook: (deviceName, hookName, hook) => devices.addDeviceHook(deviceName, hookName, hook),
     dump: () => ({ log: [...testLog], ...dumpKernelState(keeper) }),
     log: line => {
-      testLog.push(line);
+      testLog.push(`${line}`);
     },
     emitCrankHashes() {
       keeper.emitHostCrankHashes();

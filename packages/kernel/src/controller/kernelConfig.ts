@@ -169,9 +169,6 @@ function effectiveManagerType(
   const where = `config.vats.${name}.creationOptions`;
   const managerType =
     options.managerType === undefined ? defaultManagerType : checkManagerType(options.managerType, `${where}.managerType`);
-  if (managerType === 'xsnap' && options.enableSetup === true) {
-    throw new ConfigError('CONFIG_INVALID', `${where}.enableSetup: setup() vats need managerType "local", not "xsnap"`);
-  }
   if (managerType === 'xsnap' && options.useTranscript === false) {
     throw new ConfigError('CONFIG_INVALID', `${where}.useTranscript: xsnap workers need a transcript (useTranscript: false needs "local")`);
   }

@@ -45,7 +45,12 @@ interface DeviceNamespace {
   buildRootDeviceNode?: (tools: RootDeviceNodeTools) => unknown;
 }
 
-export function makeDeviceRegistry(keeper: KernelKeeper, log: (...args: unknown[]) => void): DeviceRegistry {
+export function makeDeviceRegistry(
+  keeper: KernelKeeper,
+  log: (...args: unknown[]) => void,
+  /** Where devices' testLog goes: the kernel's log, as for vats. */
+  testLog: (...args: unknown[]) => void = (...args) => log('testLog:', ...args),
+): DeviceRegistry {
   const running = new Map<string, RunningDevice>();
   const hooks = new Map<string, Record<string, DeviceHook>>();
   // Device work inside invoke() is part of a vat's crank; anything else
@@ -121,7 +126,7 @@ export function makeDeviceRegistry(keeper: KernelKeeper, log: (...args: unknown[
             ns.buildRootDeviceNode,
             name,
             deviceEndowments,
-            (...args) => log(`device ${name}:`, ...args),
+            testLog,
             options.deviceParameters ?? {},
           );
         } else {

@@ -72,6 +72,7 @@ export interface KernelStats {
    * Writes the records to kv (done at every crank-hash emission). The
    * consensus record is written when it changed; the local one (outside
    * consensus, informational) every LOCAL_SAVE_EVERY saves or when forced.
+   * `force` never rewrites an unchanged consensus record.
    */
   save(force?: boolean): void;
   /** Reloads both records from kv (startup). */
@@ -128,7 +129,10 @@ export function makeKernelStats(kv: KVStore): KernelStats {
     save(force = false) {
       if (!consensus || !local) throw new KernelError('BAD_STATE', 'kernel stats saved before initialize/load');
       const consensusText = JSON.stringify(consensus);
-      if (force || consensusText !== kv.get(keys.kernelStats)) kv.set(keys.kernelStats, consensusText);
+      // Only a change is written, even when forced: a consensus write outside
+      // a crank (the flush after run) would sit unhashed in the crank hasher
+      // and be lost on restart, so a restarted kernel's activity hash would differ.
+      if (consensusText !== kv.get(keys.kernelStats)) kv.set(keys.kernelStats, consensusText);
       savesSinceLocal += 1;
       if (force || savesSinceLocal >= LOCAL_SAVE_EVERY) {
         savesSinceLocal = 0;

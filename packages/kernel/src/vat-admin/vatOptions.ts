@@ -24,7 +24,8 @@ export function makeWorkerOptions(
   keeper: KernelKeeper,
   workerBundles: () => WorkerBundles,
 ): WorkerOptions {
-  if (managerType === 'local') return { type: 'local' };
+  // node-subprocess: the local worker (see checkManagerType in configValidate).
+  if (managerType === 'local' || managerType === 'node-subprocess') return { type: 'local' };
   if (managerType === 'xsnap' || managerType === 'xs-worker') {
     const { lockdown, supervisor } = workerBundles();
     return provideWorkerBundleIDs(keeper.storage.bundleStore as never, { lockdown, supervisor });
@@ -62,8 +63,8 @@ export function recordVatOptions(
   } = options;
   const unused = Object.keys(leftover);
   if (unused.length) throw new KernelError('BAD_CONFIG', `vat ${vatID} has unused options ${unused.join(',')}`);
-  if (nodeOptions !== undefined) {
-    throw new KernelError('BAD_CONFIG', `vat ${vatID}: nodeOptions requires managerType 'node-subprocess', which Crankshaft does not offer`);
+  if (nodeOptions !== undefined && managerType !== 'node-subprocess') {
+    throw new KernelError('BAD_CONFIG', `vat ${vatID}: nodeOptions requires managerType 'node-subprocess'`);
   }
   const reapDirtThreshold: ReapDirtThreshold = {};
   if (reapInterval !== undefined) reapDirtThreshold.deliveries = reapInterval;

@@ -19,7 +19,7 @@ export const CREATE_VAT_OPTION_KEYS: readonly string[] = [
 ];
 
 /** Manager types a dynamic vat may ask for (`xs-worker` is read as `xsnap`). */
-export const DYNAMIC_MANAGER_TYPES: readonly string[] = ['local', 'xsnap', 'xs-worker'];
+export const DYNAMIC_MANAGER_TYPES: readonly string[] = ['local', 'node-subprocess', 'xsnap', 'xs-worker'];
 
 const vatNamePattern = /^[A-Za-z0-9._-]+$/;
 const MAX_VAT_NAME_LENGTH = 200;
@@ -62,7 +62,7 @@ export function convertCreateVatOptions(given: unknown, tools: ConvertTools): Dy
   insistType(options, 'name', 'string');
   const name = options['name'] as string | undefined;
   if (name !== undefined) {
-    if (name.length >= MAX_VAT_NAME_LENGTH) fail(`oversized vat name ${JSON.stringify(name.slice(0, 40))}...`);
+    if (name.length >= MAX_VAT_NAME_LENGTH) fail(`oversized vat name ${JSON.stringify(name)}`);
     if (!vatNamePattern.test(name)) fail(`bad vat name ${JSON.stringify(name)}`);
   }
   insistType(options, 'managerType', 'string');
@@ -70,9 +70,11 @@ export function convertCreateVatOptions(given: unknown, tools: ConvertTools): Dy
   if (managerType !== undefined && !DYNAMIC_MANAGER_TYPES.includes(managerType)) {
     fail(`bad managerType ${JSON.stringify(managerType)} (one of ${DYNAMIC_MANAGER_TYPES.join(', ')})`);
   }
-  // SwingSet only allows nodeOptions with node-subprocess workers, which
-  // Crankshaft does not have.
-  if (options['nodeOptions'] !== undefined) fail(`nodeOptions requires managerType 'node-subprocess'`);
+  // SwingSet's rule. node-subprocess vats run on the local worker, so the
+  // options themselves are dropped (there is no child process to hand them to).
+  if (managerType !== 'node-subprocess' && options['nodeOptions'] !== undefined) {
+    fail(`nodeOptions requires managerType='node-subprocess'`);
+  }
   insistType(options, 'enableSetup', 'boolean');
   insistType(options, 'enablePipelining', 'boolean');
   insistType(options, 'useTranscript', 'boolean');

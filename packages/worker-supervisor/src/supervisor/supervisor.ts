@@ -1,7 +1,7 @@
 // The supervisor: runs inside the xsnap worker, hosts liveslots and answers
 // the kernel's commands (see docs/worker-protocol.md). Built into the
 // supervisor bundle from entry.ts.
-import { makeForwardingConsole, renderConsoleArg } from '../consoleFormat.js';
+import { makeForwardingConsole, renderConsoleArg, renderTestLogArg } from '../consoleFormat.js';
 import { makeRecordedAnswers, type RecordedAnswers } from '../replayAnswers.js';
 import { makeLiveslotsSyscall } from '../liveslotsSyscall.js';
 import { makeMeterControl } from '../meterControl.js';
@@ -79,7 +79,11 @@ export function makeSupervisor(xs: XsGlobals): Supervisor {
         Base64: xs.Base64,
       },
       vatPowers: {
-        testLog: (...args: unknown[]) => forwardConsole('testLog', 'log', args.map(renderConsoleArg)),
+        // Rendered here, as JSON crosses to the kernel (undefined becomes 'null').
+        testLog: (...args: unknown[]) => {
+          const rendered = args.map(arg => renderTestLogArg(arg, 'null'));
+          forwardConsole('testLog', 'log', rendered);
+        },
       },
     });
     return `["ready",${queue.takeQueuedJSON()}]`;
