@@ -22,6 +22,29 @@ export { buildKernelBundles, bundleIDOf, checkAllegedBundleID, type KernelBundle
 export { makeSourceBundler, defaultBundleCacheDir, type SourceBundler } from './bundles/bundleCache.js';
 export { PLACEHOLDER_SOURCES } from './controller/builtins.js';
 export { buildTimer, TIMER_DEVICE_SOURCE, type HostTimer, type TimerDeviceEndowments } from './devices/timerDevice.js';
+export {
+  buildBridge,
+  BRIDGE_DEVICE_SOURCE,
+  type HostBridge,
+  type BridgeDeviceEndowments,
+  type BridgeOutboundCallback,
+} from './devices/bridgeDevice.js';
+export {
+  buildCommand,
+  COMMAND_DEVICE_SOURCE,
+  type HostCommand,
+  type CommandDeviceEndowments,
+  type CommandBroadcastCallback,
+} from './devices/commandDevice.js';
+export {
+  buildPlugin,
+  PLUGIN_DEVICE_SOURCE,
+  type HostPlugin,
+  type PluginDeviceEndowments,
+  type PluginImporter,
+  type PluginPowers,
+  type QueueThunkForKernel,
+} from './devices/pluginDevice.js';
 export { kser, kunser, kslot, krefOf, makeError, type CapData } from './shared/kmarshal.js';
 export {
   foreverPolicy,
