@@ -20,6 +20,16 @@ export { buildKernelBundles, bundleIDOf, checkAllegedBundleID, type KernelBundle
 export { makeSourceBundler, defaultBundleCacheDir, type SourceBundler } from './bundles/bundleCache.js';
 export { PLACEHOLDER_SOURCES } from './controller/builtins.js';
 export { buildTimer, TIMER_DEVICE_SOURCE, type HostTimer, type TimerDeviceEndowments } from './devices/timerDevice.js';
+export { buildMailbox, MAILBOX_DEVICE_SOURCE, type HostMailbox, type MailboxDeviceEndowments } from './devices/mailboxDevice.js';
+export {
+  buildMailboxStateMap,
+  exportMailboxData,
+  makeEphemeralMailboxStorage,
+  type MailboxData,
+  type MailboxStateMap,
+  type PeerMailbox,
+} from './devices/mailboxState.js';
+export { buildLoopbox, LOOPBOX_DEVICE_SOURCE, type HostLoopbox, type LoopboxDeliverMode } from './devices/loopboxDevice.js';
 export { kser, kunser, kslot, krefOf, makeError, type CapData } from './shared/kmarshal.js';
 export {
   foreverPolicy,

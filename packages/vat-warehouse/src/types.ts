@@ -27,6 +27,8 @@ export interface VatConfig {
   metered?: boolean;
   /** enableDisavow, relaxDurabilityRules... forwarded to liveslots. */
   liveSlotsOptions?: LiveSlotsOptions;
+  /** A raw setup() vat (local workers only), as SwingSet's enableSetup. */
+  enableSetup?: boolean;
 }
 
 /** The kernel's side of the conversation, supplied at construction. */

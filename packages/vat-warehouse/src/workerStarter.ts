@@ -73,7 +73,11 @@ export function makeWorkerStarter(options: WorkerStarterOptions): WorkerStarter 
         vatBundle: getVatBundle(vatID, start.bundleID),
         liveSlotsOptions,
         onConsole,
+        enableSetup: config.enableSetup === true,
       });
+    }
+    if (config.enableSetup === true) {
+      return fail('WORKER_FAILURE', `cannot start ${vatID}: setup() vats (enableSetup) run on local workers only`);
     }
     const workerSettings: XsnapWorkerOptions = {
       ...tuning,

@@ -29,6 +29,8 @@ export interface LocalWorkerOptions {
   vatBundle: VatBundle;
   liveSlotsOptions?: LiveSlotsOptions;
   onConsole?: VatConsoleSink;
+  /** A raw setup() vat instead of liveslots (see vatRuntime.ts). */
+  enableSetup?: boolean;
 }
 
 export interface LocalVatWorker extends VatWorker {
@@ -83,6 +85,7 @@ export async function startLocalVatWorker(options: LocalWorkerOptions): Promise<
   const runtime = makeVatRuntime({
     vatID,
     vatBundle,
+    enableSetup: options.enableSetup === true,
     liveSlotsOptions,
     syscall: makeLiveslotsSyscall(vso => {
       if (recorded !== undefined) return recorded.syscall(vso);

@@ -32,6 +32,12 @@ export interface VatRuntimeConfig {
   endowments: Record<string, unknown>;
   /** Host-supplied vatPowers (merged into what liveslots provides). */
   vatPowers: Record<string, unknown>;
+  /**
+   * The bundle's default export is `setup(syscall, state, helpers,
+   * vatPowers)` returning a raw dispatch function (no liveslots), as
+   * SwingSet's `enableSetup` vats (the comms vat) are written.
+   */
+  enableSetup?: boolean;
 }
 
 export interface VatRuntime {
@@ -43,7 +49,45 @@ interface LiveSlotsInstance {
   dispatch(delivery: VatDeliveryObject): Promise<unknown>;
 }
 
+type RawDispatch = (delivery: VatDeliveryObject) => unknown;
+
+/** A setup() vat: the bundle is imported on the first delivery and its dispatch used as is. */
+function makeSetupVatRuntime(config: VatRuntimeConfig): VatRuntime {
+  const { vatID, syscall, makeConsole, endowments, vatPowers } = config;
+  let vatBundle: VatBundle | undefined = config.vatBundle;
+  const vatConsole = makeConsole('vat');
+  let rawDispatch: RawDispatch | undefined;
+
+  const provideDispatch = async (): Promise<RawDispatch> => {
+    if (rawDispatch !== undefined) return rawDispatch;
+    const bundle = vatBundle as VatBundle;
+    vatBundle = undefined;
+    const ns = await importBundle(bundle, { endowments: { ...endowments, console: vatConsole } });
+    const setup = (ns as { default?: unknown }).default;
+    if (typeof setup !== 'function') {
+      throw Error(`vat ${vatID}: enableSetup vat bundle lacks a default setup() export`);
+    }
+    const made: unknown = setup(harden(syscall), null, harden({}), harden({ ...vatPowers }));
+    if (typeof made !== 'function') throw Error(`vat ${vatID}: setup() did not return a dispatch function`);
+    rawDispatch = made as RawDispatch;
+    return rawDispatch;
+  };
+
+  const dispatch = async (delivery: VatDeliveryObject): Promise<DeliveryOutcome> => {
+    try {
+      const raw = await provideDispatch();
+      await raw(harden(delivery));
+      return ['ok'];
+    } catch (err) {
+      vatConsole.warn(`error during vat dispatch of ${delivery[0]}:`, err);
+      return ['error', `${String(err)}`];
+    }
+  };
+  return { dispatch };
+}
+
 export function makeVatRuntime(config: VatRuntimeConfig): VatRuntime {
+  if (config.enableSetup === true) return makeSetupVatRuntime(config);
   const { vatID, liveSlotsOptions, syscall, gcTools, makeConsole, endowments, vatPowers } = config;
   let vatBundle: VatBundle | undefined = config.vatBundle;
   const vatConsole = makeConsole('vat');

@@ -142,6 +142,7 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
       workerOptions: options.workerOptions,
       useTranscript: options.useTranscript,
       metered: options.meterID !== undefined,
+      ...(options.enableSetup ? { enableSetup: true } : {}),
       liveSlotsOptions: {
         enableDisavow: options.enableDisavow,
         relaxDurabilityRules: keeper.getRelaxDurabilityRules(),

@@ -1,0 +1,195 @@
+// comms + vattp + mailbox between two Crankshaft kernels, driven the way a
+// SwingSet host drives them: each machine has a mailbox device whose state
+// the host reads after a run and hands to the other machine's
+// deliverInbound. Also: the loopbox (two comms vats in one kernel) and a
+// fresh comms initialize giving the same activity hash every time.
+import '@endo/init/debug.js';
+import test from 'ava';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  buildMailbox,
+  buildMailboxStateMap,
+  buildVatController,
+  exportMailboxData,
+  kunser,
+  loadSwingsetConfigFile,
+  type PeerMailbox,
+  type SwingSetConfig,
+  type SwingsetController,
+} from '@crankshaft/kernel';
+
+const fixtures = fileURLToPath(new URL('../../fixtures/compat/comms/', import.meta.url));
+const quiet = { quiet: true, vatConsole: () => {}, xsnapOutput: 'ignore' as const };
+
+interface Machine {
+  name: string;
+  c: SwingsetController;
+  state: Map<string, PeerMailbox>;
+  deliverInbound(peer: string, messages: readonly (readonly [unknown, unknown])[], ack: unknown): boolean;
+  /** The outbox/ack last handed to the peer, so unchanged state is not resent. */
+  lastHanded: string;
+}
+
+async function loadConfig(file: string): Promise<SwingSetConfig> {
+  const config = await loadSwingsetConfigFile(path.join(fixtures, file));
+  if (!config) throw Error(`no config ${file}`);
+  return config;
+}
+
+async function makeMachine(name: string, file: string): Promise<Machine> {
+  const state = new Map<string, PeerMailbox>();
+  const mailbox = buildMailbox(buildMailboxStateMap(state));
+  const config = await loadConfig(file);
+  config.devices = { mailbox: { sourceSpec: mailbox.srcPath } };
+  const c = await buildVatController(config, [], quiet, { mailbox: { ...mailbox.endowments } });
+  return { name, c, state, deliverInbound: mailbox.deliverInbound, lastHanded: '' };
+}
+
+/** Hands `from`'s outbox for `to` (and its ack) to `to`, if it changed. */
+function hand(from: Machine, to: Machine): boolean {
+  const data = exportMailboxData(from.state)[to.name];
+  if (data === undefined) return false;
+  const text = JSON.stringify(data);
+  if (text === from.lastHanded) return false;
+  from.lastHanded = text;
+  return to.deliverInbound(from.name, data.outbox, data.inboundAck);
+}
+
+/** Runs both machines and moves mail until neither has anything new. */
+async function settle(a: Machine, b: Machine): Promise<void> {
+  for (let round = 0; round < 100; round += 1) {
+    await a.c.run();
+    await b.c.run();
+    const movedAB = hand(a, b);
+    const movedBA = hand(b, a);
+    if (!movedAB && !movedBA) return;
+  }
+  throw Error('the two machines kept talking for 100 rounds');
+}
+
+async function call(a: Machine, b: Machine, method: string, args: unknown[] = []): Promise<{ status: string; value: unknown }> {
+  const kpid = a.c.queueToVatRoot('bootstrap', method, args);
+  if (kpid === undefined) throw Error('no result');
+  await settle(a, b);
+  const status = a.c.kpStatus(kpid);
+  return { status, value: status === 'unresolved' ? undefined : kunser(a.c.kpResolution(kpid)) };
+}
+
+async function makePair(): Promise<[Machine, Machine]> {
+  const left = await makeMachine('left', 'left.json');
+  const right = await makeMachine('right', 'right.json');
+  await settle(left, right);
+  return [left, right];
+}
+
+/** vrefs the named vat exports (other than its root), from the kernel's c-lists. */
+const exportsOf = (c: SwingsetController, vatName: string): string[] => {
+  const vatID = c.vatNameToID(vatName);
+  return c
+    .dump()
+    .kernelTable.filter(([, owner, vref]) => owner === vatID && vref.startsWith('o+') && vref !== 'o+0')
+    .map(([kref]) => kref);
+};
+
+test('comms, vattp and timer are built in, with SwingSet names and IDs', async t => {
+  const [left, right] = await makePair();
+  try {
+    t.is(left.c.vatNameToID('bootstrap'), 'v1');
+    t.is(left.c.vatNameToID('vatAdmin'), 'v2');
+    t.is(left.c.vatNameToID('comms'), 'v3');
+    t.is(left.c.vatNameToID('vattp'), 'v4');
+    t.is(left.c.vatNameToID('timer'), 'v5');
+    t.is(right.c.vatNameToID('bob'), 'v6');
+  } finally {
+    await left.c.shutdown();
+    await right.c.shutdown();
+  }
+});
+
+test('two kernels exchange messages and resolutions through comms + vattp + mailbox', async t => {
+  const [left, right] = await makePair();
+  try {
+    t.deepEqual(await call(left, right, 'hello'), { status: 'fulfilled', value: 'hello left, from bob' });
+    // a presence made on the right, used from the left
+    t.deepEqual(await call(left, right, 'getThing'), { status: 'fulfilled', value: 'thing t1' });
+    // a left object sent right and called back from there
+    t.deepEqual(await call(left, right, 'callBack'), { status: 'fulfilled', value: 'bob heard: pong 7' });
+    // a message to an unresolved remote result
+    t.deepEqual(await call(left, right, 'pipeline'), { status: 'fulfilled', value: 'thing t2' });
+    const failed = await call(left, right, 'failing');
+    t.is(failed.status, 'rejected');
+    t.regex(String((failed.value as Error).message), /bob says no/);
+
+    // Everything was acked: both outboxes end up empty, acks caught up.
+    const leftBox = exportMailboxData(left.state)['right'];
+    const rightBox = exportMailboxData(right.state)['left'];
+    t.deepEqual(leftBox?.outbox, []);
+    t.deepEqual(rightBox?.outbox, []);
+    t.true((leftBox?.inboundAck ?? 0) > 0);
+    t.true((rightBox?.inboundAck ?? 0) > 0);
+  } finally {
+    await left.c.shutdown();
+    await right.c.shutdown();
+  }
+});
+
+test('the wire carries SwingSet-shaped messages', async t => {
+  const [left, right] = await makePair();
+  try {
+    const kpid = left.c.queueToVatRoot('bootstrap', 'hello', []);
+    t.truthy(kpid);
+    await left.c.run();
+    const outbox = exportMailboxData(left.state)['right']?.outbox ?? [];
+    t.is(outbox.length, 1);
+    const [num, body] = outbox[0] as [number, string];
+    t.is(num, 1);
+    // seqNum 1, nothing received yet, a deliver to right's egress 0 with a result promise
+    t.regex(body, /^1:0:deliver:ro\+0:rp-40;#\["hello",\["left"\]\]$/);
+    await settle(left, right);
+    t.is(left.c.kpStatus(kpid as string), 'fulfilled');
+  } finally {
+    await left.c.shutdown();
+    await right.c.shutdown();
+  }
+});
+
+test('a dropped remote presence is dropped in the other kernel too', async t => {
+  const [left, right] = await makePair();
+  try {
+    const before = exportsOf(right.c, 'bob');
+    t.deepEqual(await call(left, right, 'getThing'), { status: 'fulfilled', value: 'thing t1' });
+    const withThing = exportsOf(right.c, 'bob');
+    const thingKrefs = withThing.filter(kref => !before.includes(kref));
+    t.is(thingKrefs.length, 1, 'bob exported the thing');
+    const thingKref = thingKrefs[0] as string;
+    const leftComms = left.c.vatNameToID('comms');
+    const commsExports = (): number => left.c.dump().kernelTable.filter(([, owner, vref]) => owner === leftComms && vref.startsWith('o+')).length;
+    const commsExportsWithThing = commsExports();
+
+    t.deepEqual(await call(left, right, 'dropThing'), { status: 'fulfilled', value: 'dropped' });
+    // one more round trip carries the acks the drop waits for
+    t.deepEqual(await call(left, right, 'hello'), { status: 'fulfilled', value: 'hello left, from bob' });
+
+    t.false(exportsOf(right.c, 'bob').includes(thingKref), 'bob no longer exports the thing');
+    t.false(right.c.dump().objects.some(([kref]) => kref === thingKref), 'right kernel forgot the object');
+    t.is(commsExports(), commsExportsWithThing - 1, "left comms' export of the thing is gone");
+  } finally {
+    await left.c.shutdown();
+    await right.c.shutdown();
+  }
+});
+
+test('comms initialize is deterministic', async t => {
+  const hashes: string[] = [];
+  for (let i = 0; i < 2; i += 1) {
+    const { c } = await makeMachine('right', 'right.json');
+    hashes.push(c.getActivityhash());
+    await c.run();
+    hashes.push(c.getActivityhash());
+    await c.shutdown();
+  }
+  t.is(hashes[0], hashes[2]);
+  t.is(hashes[1], hashes[3]);
+  t.not(hashes[0], hashes[1]);
+});
