@@ -8,12 +8,14 @@ import test from 'ava';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  buildLoopbox,
   buildMailbox,
   buildMailboxStateMap,
   buildVatController,
   exportMailboxData,
   kunser,
   loadSwingsetConfigFile,
+  PLACEHOLDER_SOURCES,
   type PeerMailbox,
   type SwingSetConfig,
   type SwingsetController,
@@ -193,3 +195,62 @@ test('comms initialize is deterministic', async t => {
   t.is(hashes[1], hashes[3]);
   t.not(hashes[0], hashes[1]);
 });
+
+const commsOptions = { enableSetup: true, managerType: 'local' as const, useTranscript: false, enablePipelining: true, neverReap: true };
+
+async function makeLoopboxMachine(deliverMode: 'immediate' | 'queued') {
+  const loopbox = buildLoopbox(deliverMode);
+  const config: SwingSetConfig = {
+    bootstrap: 'bootstrap',
+    pinBootstrapRoot: true,
+    snapshotInitial: 1000,
+    snapshotInterval: 1000,
+    vats: {
+      bootstrap: { sourceSpec: path.join(fixtures, 'bootstrap-loopbox.js') },
+      bob: { sourceSpec: path.join(fixtures, 'vat-bob.js') },
+      commsA: { sourceSpec: PLACEHOLDER_SOURCES.comms, creationOptions: commsOptions },
+      commsB: { sourceSpec: PLACEHOLDER_SOURCES.comms, creationOptions: commsOptions, parameters: { identifierBase: 5000 } },
+      vattpA: { sourceSpec: PLACEHOLDER_SOURCES.vattp },
+      vattpB: { sourceSpec: PLACEHOLDER_SOURCES.vattp },
+    },
+    devices: { loopbox: { sourceSpec: loopbox.loopboxSrcPath, parameters: { senders: ['a', 'b'] } } },
+  };
+  const c = await buildVatController(config, [], { ...quiet, initializationOptions: { addComms: false, addVattp: false } }, {
+    loopbox: loopbox.loopboxEndowments,
+  });
+  /** Runs, passing queued loopbox messages one at a time until none are left. */
+  const settleLoop = async (): Promise<number> => {
+    let passed = 0;
+    await c.run();
+    while (deliverMode === 'queued' && loopbox.passOneMessage()) {
+      passed += 1;
+      await c.run();
+    }
+    return passed;
+  };
+  return { c, settleLoop };
+}
+
+for (const deliverMode of ['immediate', 'queued'] as const) {
+  test(`loopbox joins two comms vats in one kernel (${deliverMode})`, async t => {
+    const { c, settleLoop } = await makeLoopboxMachine(deliverMode);
+    try {
+      const passedAtBoot = await settleLoop();
+      t.is(c.kpStatus(c.bootstrapResult as string), 'fulfilled');
+      t.is(kunser(c.kpResolution(c.bootstrapResult as string)), 'loopbox ready');
+      const ask = async (method: string): Promise<unknown> => {
+        const kpid = c.queueToVatRoot('bootstrap', method, []) as string;
+        const passed = await settleLoop();
+        if (deliverMode === 'queued') t.true(passed > 0, `${method} went through the queue`);
+        t.is(c.kpStatus(kpid), 'fulfilled', method);
+        return kunser(c.kpResolution(kpid));
+      };
+      t.is(await ask('hello'), 'hello a, from bob');
+      t.is(await ask('thingName'), 'thing looped');
+      t.is(await ask('callBack'), 'bob heard: pong 3');
+      t.is(passedAtBoot, 0, 'nothing crosses the loopbox until a message is sent');
+    } finally {
+      await c.shutdown();
+    }
+  });
+}
