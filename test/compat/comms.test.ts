@@ -5,7 +5,10 @@
 // fresh comms initialize giving the same activity hash every time.
 import '@endo/init/debug.js';
 import test from 'ava';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { openSwingStore, type KernelStorage } from '@crankshaft/swing-store';
 import { fileURLToPath } from 'node:url';
 import {
   buildLoopbox,
@@ -15,7 +18,9 @@ import {
   exportMailboxData,
   kunser,
   loadSwingsetConfigFile,
+  makeEphemeralMailboxStorage,
   PLACEHOLDER_SOURCES,
+  type MailboxData,
   type PeerMailbox,
   type SwingSetConfig,
   type SwingsetController,
@@ -39,12 +44,17 @@ async function loadConfig(file: string): Promise<SwingSetConfig> {
   return config;
 }
 
-async function makeMachine(name: string, file: string): Promise<Machine> {
-  const state = new Map<string, PeerMailbox>();
+async function makeMachine(
+  name: string,
+  file: string,
+  restore: { kernelStorage?: KernelStorage; mailboxData?: MailboxData } = {},
+): Promise<Machine> {
+  const state = makeEphemeralMailboxStorage(restore.mailboxData ?? {});
   const mailbox = buildMailbox(buildMailboxStateMap(state));
   const config = await loadConfig(file);
   config.devices = { mailbox: { sourceSpec: mailbox.srcPath } };
-  const c = await buildVatController(config, [], quiet, { mailbox: { ...mailbox.endowments } });
+  const options = restore.kernelStorage === undefined ? quiet : { ...quiet, kernelStorage: restore.kernelStorage };
+  const c = await buildVatController(config, [], options, { mailbox: { ...mailbox.endowments } });
   return { name, c, state, deliverInbound: mailbox.deliverInbound, lastHanded: '' };
 }
 
@@ -94,27 +104,44 @@ const exportsOf = (c: SwingsetController, vatName: string): string[] => {
     .map(([kref]) => kref);
 };
 
-test('comms, vattp and timer are built in, with SwingSet names and IDs', async t => {
+// One pair of machines for the whole conversation: each kernel costs seconds to start.
+test('two kernels talk through comms + vattp + mailbox: wire shape, messages, resolutions, GC across the wire', async t => {
   const [left, right] = await makePair();
   try {
+    // comms, vattp and timer are built in, with SwingSet's names and IDs
     t.is(left.c.vatNameToID('bootstrap'), 'v1');
     t.is(left.c.vatNameToID('vatAdmin'), 'v2');
     t.is(left.c.vatNameToID('comms'), 'v3');
     t.is(left.c.vatNameToID('vattp'), 'v4');
     t.is(left.c.vatNameToID('timer'), 'v5');
     t.is(right.c.vatNameToID('bob'), 'v6');
-  } finally {
-    await left.c.shutdown();
-    await right.c.shutdown();
-  }
-});
 
-test('two kernels exchange messages and resolutions through comms + vattp + mailbox', async t => {
-  const [left, right] = await makePair();
-  try {
-    t.deepEqual(await call(left, right, 'hello'), { status: 'fulfilled', value: 'hello left, from bob' });
-    // a presence made on the right, used from the left
+    // The first message on the wire, as SwingSet writes it: seqNum 1, nothing
+    // received yet, a deliver to right's egress 0 with a result promise.
+    const kpid = left.c.queueToVatRoot('bootstrap', 'hello', []) as string;
+    await left.c.run();
+    const outbox = exportMailboxData(left.state)['right']?.outbox ?? [];
+    t.deepEqual(outbox, [[1, '1:0:deliver:ro+0:rp-40;#["hello",["left"]]']]);
+    await settle(left, right);
+    t.is(left.c.kpStatus(kpid), 'fulfilled');
+    t.is(kunser(left.c.kpResolution(kpid)), 'hello left, from bob');
+
+    // A presence made on the right, used from the left, then dropped there:
+    // the right kernel drops it too.
+    const before = exportsOf(right.c, 'bob');
     t.deepEqual(await call(left, right, 'getThing'), { status: 'fulfilled', value: 'thing t1' });
+    const thingKrefs = exportsOf(right.c, 'bob').filter(kref => !before.includes(kref));
+    t.is(thingKrefs.length, 1, 'bob exported the thing');
+    const thingKref = thingKrefs[0] as string;
+    const leftComms = left.c.vatNameToID('comms');
+    const commsExports = (): number =>
+      left.c.dump().kernelTable.filter(([, owner, vref]) => owner === leftComms && vref.startsWith('o+')).length;
+    const commsExportsWithThing = commsExports();
+    t.deepEqual(await call(left, right, 'dropThing'), { status: 'fulfilled', value: 'dropped' });
+    t.false(exportsOf(right.c, 'bob').includes(thingKref), 'bob no longer exports the thing');
+    t.false(right.c.dump().objects.some(([kref]) => kref === thingKref), 'right kernel forgot the object');
+    t.is(commsExports(), commsExportsWithThing - 1, "left comms' export of the thing is gone");
+
     // a left object sent right and called back from there
     t.deepEqual(await call(left, right, 'callBack'), { status: 'fulfilled', value: 'bob heard: pong 7' });
     // a message to an unresolved remote result
@@ -136,50 +163,37 @@ test('two kernels exchange messages and resolutions through comms + vattp + mail
   }
 });
 
-test('the wire carries SwingSet-shaped messages', async t => {
-  const [left, right] = await makePair();
-  try {
-    const kpid = left.c.queueToVatRoot('bootstrap', 'hello', []);
-    t.truthy(kpid);
-    await left.c.run();
-    const outbox = exportMailboxData(left.state)['right']?.outbox ?? [];
-    t.is(outbox.length, 1);
-    const [num, body] = outbox[0] as [number, string];
-    t.is(num, 1);
-    // seqNum 1, nothing received yet, a deliver to right's egress 0 with a result promise
-    t.regex(body, /^1:0:deliver:ro\+0:rp-40;#\["hello",\["left"\]\]$/);
+test('a machine restarted from its store and saved mailbox keeps talking', async t => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crankshaft-comms-restart-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const right = await makeMachine('right', 'right.json');
+  t.teardown(() => right.c.shutdown());
+  let saved: MailboxData;
+  {
+    const { kernelStorage, hostStorage } = openSwingStore(dir);
+    const left = await makeMachine('left', 'left.json', { kernelStorage });
     await settle(left, right);
-    t.is(left.c.kpStatus(kpid as string), 'fulfilled');
-  } finally {
-    await left.c.shutdown();
-    await right.c.shutdown();
-  }
-});
-
-test('a dropped remote presence is dropped in the other kernel too', async t => {
-  const [left, right] = await makePair();
-  try {
-    const before = exportsOf(right.c, 'bob');
     t.deepEqual(await call(left, right, 'getThing'), { status: 'fulfilled', value: 'thing t1' });
-    const withThing = exportsOf(right.c, 'bob');
-    const thingKrefs = withThing.filter(kref => !before.includes(kref));
-    t.is(thingKrefs.length, 1, 'bob exported the thing');
-    const thingKref = thingKrefs[0] as string;
-    const leftComms = left.c.vatNameToID('comms');
-    const commsExports = (): number => left.c.dump().kernelTable.filter(([, owner, vref]) => owner === leftComms && vref.startsWith('o+')).length;
-    const commsExportsWithThing = commsExports();
-
-    t.deepEqual(await call(left, right, 'dropThing'), { status: 'fulfilled', value: 'dropped' });
-    // one more round trip carries the acks the drop waits for
-    t.deepEqual(await call(left, right, 'hello'), { status: 'fulfilled', value: 'hello left, from bob' });
-
-    t.false(exportsOf(right.c, 'bob').includes(thingKref), 'bob no longer exports the thing');
-    t.false(right.c.dump().objects.some(([kref]) => kref === thingKref), 'right kernel forgot the object');
-    t.is(commsExports(), commsExportsWithThing - 1, "left comms' export of the thing is gone");
-  } finally {
+    // A message on its way out when the machine stops: it must survive in the saved mailbox.
+    left.c.queueToVatRoot('bootstrap', 'hello', []);
+    await left.c.run();
+    saved = JSON.parse(JSON.stringify(exportMailboxData(left.state))) as MailboxData;
+    t.is(saved['right']?.outbox.length, 1);
+    await hostStorage.commit();
     await left.c.shutdown();
-    await right.c.shutdown();
+    await hostStorage.close();
   }
+  const { kernelStorage, hostStorage } = openSwingStore(dir);
+  const left = await makeMachine('left', 'left.json', { kernelStorage, mailboxData: saved });
+  t.teardown(async () => {
+    await left.c.shutdown();
+    await hostStorage.close();
+  });
+  await settle(left, right);
+  // comms' state (remotes, c-lists, sequence numbers) came back from the vatstore
+  t.deepEqual(await call(left, right, 'pipeline'), { status: 'fulfilled', value: 'thing t2' });
+  t.deepEqual(await call(left, right, 'callBack'), { status: 'fulfilled', value: 'bob heard: pong 7' });
+  t.deepEqual(exportMailboxData(left.state)['right']?.outbox, []);
 });
 
 test('comms initialize is deterministic', async t => {
