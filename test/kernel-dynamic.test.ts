@@ -13,13 +13,18 @@ import { fileURLToPath } from 'node:url';
 import { buildFixtureController, makeTempDir, type WorkerType } from './kernel-helpers.js';
 import { callBootstrap, noSnapshots } from './kernel-lifecycle-helpers.js';
 
+// These assertions name vat IDs from before comms and vattp were built in:
+// the fixtures run without them (addComms/addVattp false), as SwingSet's own
+// tests that hardcode IDs do.
+const withoutComms = { initializationOptions: { addComms: false, addVattp: false } };
+
 for (const managerType of ['xsnap', 'local'] as WorkerType[]) {
   test.serial(`create a dynamic vat, talk to it, terminate it (${managerType})`, async t => {
     const terminations: SlogRecord[] = [];
     const controller = await buildFixtureController(
       'dynamic',
       managerType,
-      { slogSender: record => void (record.type === 'terminate' && terminations.push(record)) },
+      { ...withoutComms, slogSender: record => void (record.type === 'terminate' && terminations.push(record)) },
       noSnapshots,
     );
     t.teardown(() => controller.shutdown());
@@ -80,7 +85,7 @@ for (const managerType of ['xsnap', 'local'] as WorkerType[]) {
 }
 
 test.serial('failed creation, host-installed bundles, controller.terminateVat, changeOptions (local)', async t => {
-  const controller = await buildFixtureController('dynamic', 'local', {}, noSnapshots);
+  const controller = await buildFixtureController('dynamic', 'local', withoutComms, noSnapshots);
   t.teardown(() => controller.shutdown());
   await controller.run();
   const created = (await callBootstrap(controller, 'create', ['b', 'broken'])) as { err: string };
@@ -139,7 +144,7 @@ test.serial('failed creation, host-installed bundles, controller.terminateVat, c
 });
 
 test.serial('a critical dynamic vat that fails panics the kernel (local)', async t => {
-  const controller = await buildFixtureController('dynamic', 'local', {}, noSnapshots);
+  const controller = await buildFixtureController('dynamic', 'local', withoutComms, noSnapshots);
   t.teardown(() => controller.shutdown());
   await controller.run();
   t.deepEqual(await callBootstrap(controller, 'create', ['crit', 'counter', { critical: true }]), { ok: 'created' });
@@ -155,7 +160,7 @@ test.serial('a dynamic vat and its adminNode survive a kernel restart (xsnap)', 
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   {
     const { kernelStorage, hostStorage } = openSwingStore(dir);
-    const controller = await buildFixtureController('dynamic', 'xsnap', { kernelStorage }, noSnapshots);
+    const controller = await buildFixtureController('dynamic', 'xsnap', { ...withoutComms, kernelStorage }, noSnapshots);
     await controller.run();
     t.deepEqual(await callBootstrap(controller, 'create', ['c', 'counter', { vatParameters: { start: 1 } }]), {
       ok: 'created',
@@ -166,7 +171,7 @@ test.serial('a dynamic vat and its adminNode survive a kernel restart (xsnap)', 
     await hostStorage.close();
   }
   const { kernelStorage, hostStorage } = openSwingStore(dir);
-  const controller = await buildFixtureController('dynamic', 'xsnap', { kernelStorage });
+  const controller = await buildFixtureController('dynamic', 'xsnap', { ...withoutComms, kernelStorage });
   t.teardown(async () => {
     await controller.shutdown();
     await hostStorage.close();

@@ -8,6 +8,11 @@ import { kser, kslot, kunser, makeSourceBundler, type SwingsetController } from 
 import { fileURLToPath } from 'node:url';
 import { buildFixtureController } from './kernel-helpers.js';
 
+// These assertions name vat IDs from before comms and vattp were built in:
+// the fixtures run without them (addComms/addVattp false), as SwingSet's own
+// tests that hardcode IDs do.
+const withoutComms = { initializationOptions: { addComms: false, addVattp: false } };
+
 const noSnapshots = <T extends object>(config: T): T => ({ ...config, snapshotInitial: 100000, snapshotInterval: 100000 });
 
 async function settle(controller: SwingsetController, kpid: string | undefined): Promise<unknown> {
@@ -17,7 +22,7 @@ async function settle(controller: SwingsetController, kpid: string | undefined):
 }
 
 test.serial('step, queueToVatObject, pins, names and status (local)', async t => {
-  const controller = await buildFixtureController('terminate', 'local', {}, noSnapshots);
+  const controller = await buildFixtureController('terminate', 'local', withoutComms, noSnapshots);
   t.teardown(() => controller.shutdown());
   const aliceRoot = controller.pinVatRoot('alice');
   t.regex(aliceRoot, /^ko\d+$/);
@@ -56,7 +61,7 @@ test.serial('step, queueToVatObject, pins, names and status (local)', async t =>
 });
 
 test.serial('bundles, kernel options, reapAllVats, external termination (local)', async t => {
-  const controller = await buildFixtureController('terminate', 'local', {}, noSnapshots);
+  const controller = await buildFixtureController('terminate', 'local', withoutComms, noSnapshots);
   t.teardown(() => controller.shutdown());
   controller.pinVatRoot('alice');
   await controller.run();
@@ -101,7 +106,7 @@ test.serial('bundles, kernel options, reapAllVats, external termination (local)'
 });
 
 test.serial('snapshotAllVats saves a heap snapshot of each xsnap vat', async t => {
-  const controller = await buildFixtureController('terminate', 'xsnap', {}, noSnapshots);
+  const controller = await buildFixtureController('terminate', 'xsnap', withoutComms, noSnapshots);
   t.teardown(() => controller.shutdown());
   await controller.run();
   const snapshotted = await controller.snapshotAllVats();
@@ -110,7 +115,7 @@ test.serial('snapshotAllVats saves a heap snapshot of each xsnap vat', async t =
 });
 
 test.serial('devices: callNow, endowments, parameters, state, and non-fatal device errors (local)', async t => {
-  const controller = await buildFixtureController('devices', 'local', {}, noSnapshots, { counter: { start: 10 } });
+  const controller = await buildFixtureController('devices', 'local', withoutComms, noSnapshots, { counter: { start: 10 } });
   t.teardown(() => controller.shutdown());
   t.is(controller.deviceNameToID('counter'), 'd7');
   t.is(controller.deviceNameToID('vatAdmin'), 'd8');

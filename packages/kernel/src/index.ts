@@ -45,6 +45,16 @@ export {
   type PluginPowers,
   type QueueThunkForKernel,
 } from './devices/pluginDevice.js';
+export { buildMailbox, MAILBOX_DEVICE_SOURCE, type HostMailbox, type MailboxDeviceEndowments } from './devices/mailboxDevice.js';
+export {
+  buildMailboxStateMap,
+  exportMailboxData,
+  makeEphemeralMailboxStorage,
+  type MailboxData,
+  type MailboxStateMap,
+  type PeerMailbox,
+} from './devices/mailboxState.js';
+export { buildLoopbox, LOOPBOX_DEVICE_SOURCE, type HostLoopbox, type LoopboxDeliverMode } from './devices/loopboxDevice.js';
 export { kser, kunser, kslot, krefOf, makeError, type CapData } from './shared/kmarshal.js';
 export {
   foreverPolicy,

@@ -76,6 +76,9 @@ export function makeWorkerStarter(options: WorkerStarterOptions): WorkerStarter 
         ...(config.enableSetup === true ? { enableSetup: true } : {}),
       });
     }
+    if (config.enableSetup === true) {
+      return fail('WORKER_FAILURE', `cannot start ${vatID}: setup() vats (enableSetup) run on local workers only`);
+    }
     const workerSettings: XsnapWorkerOptions = {
       ...tuning,
       vatID,

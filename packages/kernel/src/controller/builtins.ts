@@ -1,7 +1,8 @@
 // The built-in vats and devices initializeSwingset adds, as SwingSet does
-// (vatAdmin vat + device, timer vat). They take SwingSet's names, IDs and
-// root exports, so user vats see exactly what they would see under
-// SwingSet. comms and vattp are accepted as options but never added.
+// (vatAdmin vat + device, comms, vattp, timer vat). They take SwingSet's
+// names, IDs and root exports, so user vats see exactly what they would
+// see under SwingSet. Their devices (timer, mailbox) are the host's to
+// configure.
 import { fileURLToPath } from 'node:url';
 import type { EndoZipBase64Bundle } from '../bundles/bundles.js';
 import { makeSourceBundler, type SourceBundler } from '../bundles/bundleCache.js';
@@ -21,6 +22,8 @@ export const BUILTIN_BUNDLE_DIR: string = fileURLToPath(new URL('../../bundles/'
 export const PLACEHOLDER_SOURCES = {
   adminVat: compiledVat('vat-admin/vat-vat-admin.js'),
   adminDevice: compiledVat('vat-admin/device-vat-admin.js'),
+  comms: compiledVat('comms/vat-comms.js'),
+  vattp: compiledVat('vattp/vat-vattp.js'),
   timer: compiledVat('timer/vat-timer.js'), // its device is configured by the host (buildTimer)
 } as const;
 
@@ -49,13 +52,28 @@ export function builtinConfig(
   choice: BuiltinChoice,
   bundles: Record<BuiltinBundleName, EndoZipBase64Bundle>,
 ): { vats: Record<string, VatConfig>; devices: Record<string, DeviceConfig> } {
-  const { addVatAdmin = true, addTimer = true } = choice;
+  const { addVatAdmin = true, addComms = true, addVattp = true, addTimer = true } = choice;
   const vats: Record<string, VatConfig> = {};
   const devices: Record<string, DeviceConfig> = {};
   if (addVatAdmin) {
     vats['vatAdmin'] = { bundle: bundles.adminVat };
     devices['vatAdmin'] = { bundle: bundles.adminDevice };
   }
+  if (addComms) {
+    // A raw setup() vat with its state in the vatstore, on a local worker
+    // and without a transcript, exactly as SwingSet configures its comms.
+    vats['comms'] = {
+      bundle: bundles.comms,
+      creationOptions: {
+        enablePipelining: true,
+        enableSetup: true,
+        managerType: 'local',
+        useTranscript: false,
+        neverReap: true,
+      },
+    };
+  }
+  if (addVattp) vats['vattp'] = { bundle: bundles.vattp };
   if (addTimer) vats['timer'] = { bundle: bundles.timer };
   return { vats, devices };
 }

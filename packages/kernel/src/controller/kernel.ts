@@ -161,6 +161,7 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
       workerOptions: options.enableSetup ? { type: 'local' } : options.workerOptions,
       useTranscript: options.useTranscript,
       metered: options.meterID !== undefined,
+      ...(options.enableSetup ? { enableSetup: true } : {}),
       liveSlotsOptions: {
         enableDisavow: options.enableDisavow,
         relaxDurabilityRules: keeper.getRelaxDurabilityRules(),
