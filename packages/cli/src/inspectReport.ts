@@ -41,7 +41,10 @@ export interface KernelFigures {
   acceptanceQueueLength: number;
   gcActions: number;
   reapQueue: number;
+  /** Consensus stats (`kernelStats`: queue-length gauges); exported with the state. */
   stats: Record<string, number>;
+  /** Node-local stats (`local.kernelStats`): counters that an export does not carry. */
+  localStats: Record<string, number>;
 }
 
 export interface TableSize {
@@ -129,7 +132,8 @@ export function collectInspectReport(store: SwingStore): InspectReport {
     acceptanceQueueLength: queueLength(facts.get('acceptanceQueue')),
     gcActions: listLength(facts.get('gcActions')),
     reapQueue: listLength(facts.get('reapQueue')),
-    stats: { ...numberRecord(facts.get('kernelStats')), ...numberRecord(facts.get('local.kernelStats')) },
+    stats: numberRecord(facts.get('kernelStats')),
+    localStats: numberRecord(facts.get('local.kernelStats')),
   };
   const tables = tableSizes(store);
   return { vats, kernel, store: { fileBytes: store.hostStorage.diskUsage(), tables } };
@@ -151,6 +155,25 @@ export function collectVatDetail(store: SwingStore, idOrName: string): VatDetail
     },
     reapDirt: JSON.parse(facts.get(`${vat.vatID}.reapDirt`) ?? 'null') as unknown,
   };
+}
+
+/** One row per stat: a gauge's Up/Down/Max companions go in its row. */
+export function statTableRows(stats: Record<string, number>): (string | number)[][] {
+  const companion = /^(.*)(Up|Down|Max)$/;
+  const names = Object.keys(stats)
+    .filter(name => {
+      const m = companion.exec(name);
+      return !(m && m[1] !== undefined && m[1] in stats);
+    })
+    .sort();
+  return names.map(name => [
+    name,
+    stats[name] ?? 0,
+    ...(['Up', 'Down', 'Max'] as const).map(suffix => {
+      const value = stats[`${name}${suffix}`];
+      return value === undefined ? '' : value;
+    }),
+  ]);
 }
 
 const orDash = (value: number | string | null | undefined): string | number => (value === null || value === undefined ? '-' : value);
@@ -182,9 +205,7 @@ export function renderInspectReport(report: InspectReport): string {
     ['gc actions', k.gcActions],
     ['reap queue', k.reapQueue],
   ];
-  const statRows = Object.entries(k.stats)
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([key, value]) => [key, value]);
+  const statRows = statTableRows({ ...k.stats, ...k.localStats });
   const tableRows = report.store.tables.map(t => [t.table, formatBytes(t.bytes)]);
   return [
     'Vats',
@@ -193,9 +214,9 @@ export function renderInspectReport(report: InspectReport): string {
       vatRows,
     ),
     'Kernel',
-    renderTable(['', ''], kernelRows),
-    'Stats',
-    renderTable(['stat', 'value'], statRows),
+    renderTable(['figure', 'value'], kernelRows),
+    'Stats (gauges with their up, down and max counts)',
+    renderTable(['stat', 'value', 'up', 'down', 'max'], statRows),
     `Store (${formatBytes(report.store.fileBytes)} file)`,
     renderTable(['table or index', 'size'], tableRows),
   ].join('\n');
@@ -231,7 +252,7 @@ export function renderVatDetail(detail: VatDetail): string {
     s.compressedSize === undefined ? '-' : formatBytes(s.compressedSize),
   ]);
   return [
-    renderTable(['', ''], rows),
+    renderTable(['figure', 'value'], rows),
     'Spans',
     renderTable(['positions', 'incarnation', 'kind', 'items stored', 'hash'], spanRows),
     'Snapshots',

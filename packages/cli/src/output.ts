@@ -38,9 +38,21 @@ export interface Output {
 
 /** A plain (uncoloured) table, the same on a terminal and in a file. */
 export function renderTable(head: string[], rows: (string | number)[][]): string {
-  const table = new Table({ head, style: { head: [], border: [] } });
-  for (const row of rows) table.push(row.map(cell => (typeof cell === 'number' ? cell.toLocaleString('en-US') : cell)));
+  // No rule between body rows: compact, and still aligned.
+  const table = new Table({
+    head,
+    style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  for (const row of rows) table.push(row.map(cell => (typeof cell === 'number' ? groupDigits(cell) : cell)));
   return table.toString();
+}
+
+/** 1234567 -> "1,234,567" (not toLocaleString: Node may be built without locale data). */
+export function groupDigits(n: number): string {
+  if (!Number.isInteger(n)) return String(n);
+  const sign = n < 0 ? '-' : '';
+  return sign + String(Math.abs(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 export function formatBytes(bytes: number): string {
@@ -70,7 +82,7 @@ export function makeOutput(options: OutputOptions): Output {
 
   const progress = (label: string, total: number, unit: 'items' | 'bytes' = 'items'): Progress => {
     if (silent) return { advance() {}, grow() {}, done() {} };
-    const show = (n: number): string => (unit === 'bytes' ? formatBytes(n) : n.toLocaleString('en-US'));
+    const show = (n: number): string => (unit === 'bytes' ? formatBytes(n) : groupDigits(n));
     let value = 0;
     let size = total;
     if (interactive) {
@@ -99,13 +111,14 @@ export function makeOutput(options: OutputOptions): Output {
         },
       };
     }
-    // Not a terminal: a line for each tenth of the way, and the summary.
+    // Not a terminal: a line for each tenth of the way (none in CI), and the summary.
+    const steps = !process.env['CI'];
     let lastTenth = 0;
     return {
       advance(by, detail) {
         value += by;
         const tenth = size > 0 ? Math.floor((value * 10) / size) : 10;
-        if (tenth > lastTenth && tenth < 10) {
+        if (steps && tenth > lastTenth && tenth < 10) {
           lastTenth = tenth;
           write(stderr, `${label}: ${show(value)} of ${show(size)}${detail ? ` (${detail})` : ''}`);
         }

@@ -16,7 +16,7 @@ import { makeKernelFacts, type KernelFacts } from '../kernelFacts.js';
 import type { Output } from '../output.js';
 import { parseSpanSelection, planReplay, type PlannedSpan, type VatSpans } from '../replayPlan.js';
 import { withReadOnlyStore } from '../storeAccess.js';
-import { renderTable, toJSON } from '../output.js';
+import { groupDigits, renderTable, toJSON } from '../output.js';
 
 export interface ReplayOptions {
   vat?: string[];
@@ -227,7 +227,7 @@ export async function replayCommand(storeDir: string, options: ReplayOptions, ou
     const failed = spans.filter(r => r.status !== 'ok' && r.status !== 'skipped').length;
     const skipped = spans.filter(r => r.status === 'skipped').length;
     const replayedDeliveries = spans.reduce((sum, r) => sum + (r.status === 'skipped' ? 0 : r.deliveries), 0);
-    progress.done(`replayed ${replayedDeliveries.toLocaleString('en-US')} deliveries in ${spans.length - skipped} spans`);
+    progress.done(`replayed ${groupDigits(replayedDeliveries)} deliveries in ${spans.length - skipped} spans`);
     const report: ReplayReport = { ok: failed === 0, spans, replayedDeliveries, skipped, failed };
     out.result(report);
     if (!out.json) {

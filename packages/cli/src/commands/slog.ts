@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { CliError } from '../cliErrors.js';
-import type { Output } from '../output.js';
+import { groupDigits, type Output } from '../output.js';
 import { collectSlog, summarizeSlog, type SlogRecordLike } from '../slogSummary.js';
 import { buildTrace } from '../traceEvents.js';
 
@@ -60,8 +60,8 @@ export async function slogCommand(file: string, options: SlogOptions, out: Outpu
   out.result(summary);
   const t = summary.totals;
   out.line(
-    `${t.deliveries.toLocaleString('en-US')} deliveries in ${t.cranks.toLocaleString('en-US')} cranks, ${ms(t.seconds)} ms in vats, ${t.computrons.toLocaleString('en-US')} computrons` +
-      (t.replayedDeliveries > 0 ? ` (and ${t.replayedDeliveries.toLocaleString('en-US')} replayed deliveries)` : ''),
+    `${groupDigits(t.deliveries)} deliveries in ${groupDigits(t.cranks)} cranks, ${ms(t.seconds)} ms in vats, ${groupDigits(t.computrons)} computrons` +
+      (t.replayedDeliveries > 0 ? ` (and ${groupDigits(t.replayedDeliveries)} replayed deliveries)` : ''),
   );
   out.line('Per vat');
   out.table(

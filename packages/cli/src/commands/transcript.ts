@@ -4,7 +4,7 @@ import type { SpanDescription } from '@crankshaft/swing-store';
 import { CliError } from '../cliErrors.js';
 import { describeDelivery, describeSyscall } from '../deliveryText.js';
 import { makeKernelFacts } from '../kernelFacts.js';
-import type { Output } from '../output.js';
+import { groupDigits, type Output } from '../output.js';
 import { withReadOnlyStore } from '../storeAccess.js';
 
 export interface TranscriptOptions {
@@ -57,7 +57,7 @@ export async function transcriptCommand(storeDir: string, vatName: string, optio
         }
         const entry = JSON.parse(text) as { d: unknown; sc: { s: unknown; r: unknown }[]; r: { status?: string; metering?: { computrons?: number } } };
         const computrons = entry.r.metering?.computrons;
-        const meta = [entry.r.status ?? '?', `${entry.sc.length} syscalls`, ...(computrons === undefined ? [] : [`${computrons.toLocaleString('en-US')} computrons`])];
+        const meta = [entry.r.status ?? '?', `${entry.sc.length} syscalls`, ...(computrons === undefined ? [] : [`${groupDigits(computrons)} computrons`])];
         out.line(`${String(here).padStart(7)}  ${describeDelivery(entry.d)}  [${meta.join(', ')}]`);
         if (options.syscalls !== false) {
           entry.sc.forEach((call, i) => out.line(`${' '.repeat(11)}sc${i} ${describeSyscall(call.s, call.r)}`));
