@@ -1,18 +1,27 @@
-// `crankshaft replay --jobs` benchmark: a store made by `crankshaft run`
-// (xsnap workers, --keep-snapshots) with 4 worker vats that received
-// BENCH_CLI_DELIVERIES pings in all (default 10,000), then the real binary
-// replays every span of the 4 vats with --jobs 1 and with --jobs 2. Prints
-// one JSON line with both wall times and the speedup.
+// `crankshaft replay --jobs` benchmark: a store with 4 worker vats that
+// received BENCH_CLI_DELIVERIES pings in all (default 10,000; xsnap workers,
+// keepSnapshots, snapshotInterval 500, defaultReapInterval 1000), then the real binary replays every
+// span of the 4 vats with --jobs 1 and with --jobs 2. Prints one JSON line
+// with both wall times and the speedup.
+//
+// The store is built in-process with the host API: the host queues the
+// pings (result policy 'ignore', so no vat is notified) and runs the kernel
+// with a crank policy, committing between slices. That keeps the live run
+// to one delivery per ping; a bootstrap vat sending them would also take a
+// notify for each.
 //
 //   node bench/dist/cli.js
 //
 // Environment: BENCH_CLI_DELIVERIES (10000), BENCH_CLI_KEEP (keep the temp dir).
+import '@endo/init';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { openSwingStore } from '@crankshaft/swing-store';
+import { crankCounter, initializeSwingset, makeSwingsetController } from '@crankshaft/kernel';
 
 const execFileAsync = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -30,6 +39,40 @@ async function crankshaft(args: string[]): Promise<{ seconds: number; stdout: st
   return { seconds: (performance.now() - started) / 1000, stdout };
 }
 
+/** The store: 4 pinger vats, `rounds` pings each, committed every 500 cranks. */
+async function buildStore(store: string, rounds: number): Promise<{ seconds: number; workerDeliveries: number }> {
+  const started = performance.now();
+  const config = {
+    defaultManagerType: 'xsnap',
+    snapshotInterval: 500,
+    defaultReapInterval: 1000,
+    vats: Object.fromEntries(workers.map(name => [name, { sourceSpec: path.join(fixtures, 'vat-pinger.js'), parameters: { label: name } }])),
+  };
+  const { kernelStorage, hostStorage } = openSwingStore(store, { keepSnapshots: true });
+  await initializeSwingset(config, [], kernelStorage);
+  await hostStorage.commit();
+  let workerDeliveries = 0;
+  const workerIDs = new Set<string>();
+  const controller = await makeSwingsetController(kernelStorage, {}, {
+    quiet: true,
+    xsnapOutput: 'ignore',
+    vatConsole: () => {},
+    slogSender: record => {
+      if (record.type === 'deliver' && record['replay'] !== true && workerIDs.has(String(record['vatID']))) workerDeliveries += 1;
+    },
+  });
+  for (const name of workers) workerIDs.add(controller.vatNameToID(name));
+  await controller.run();
+  for (let i = 0; i < rounds; i += 1) {
+    for (const name of workers) controller.queueToVatRoot(name, 'ping', [i], 'ignore');
+  }
+  while ((await controller.run(crankCounter(500, 0))) > 0) await hostStorage.commit();
+  await hostStorage.commit();
+  await controller.shutdown();
+  await hostStorage.close();
+  return { seconds: (performance.now() - started) / 1000, workerDeliveries };
+}
+
 interface ReplayJSON {
   ok: boolean;
   replayedDeliveries: number;
@@ -40,20 +83,9 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cli-'));
   try {
     const rounds = Math.ceil(deliveries / workers.length);
-    const config = {
-      bootstrap: 'bootstrap',
-      defaultManagerType: 'xsnap',
-      vats: {
-        bootstrap: { sourceSpec: path.join(fixtures, 'bootstrap.js'), parameters: { rounds, workers } },
-        ...Object.fromEntries(workers.map(name => [name, { sourceSpec: path.join(fixtures, 'vat-pinger.js'), parameters: { label: name } }])),
-      },
-    };
-    const configFile = path.join(dir, 'config.json');
-    fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
     const store = path.join(dir, 'store');
-    const run = await crankshaft(['run', configFile, '--store', store, '--keep-snapshots', '--json']);
-    const ran = JSON.parse(run.stdout) as { cranks: number; deliveries: { name: string; deliveries: number }[] };
-    const workerDeliveries = ran.deliveries.filter(d => workers.includes(d.name)).reduce((sum, d) => sum + d.deliveries, 0);
+    const run = await buildStore(store, rounds);
+    const { workerDeliveries } = run;
 
     const replay = async (jobs: number): Promise<{ seconds: number; report: ReplayJSON }> => {
       const { seconds, stdout } = await crankshaft(['replay', store, '--vat', ...workers, '--spans', 'all', '--jobs', String(jobs), '--json']);

@@ -99,15 +99,23 @@ function bootstrapResult(store: SwingStore, kpid: string): RunReport['bootstrap'
 export async function runCommand(configPath: string, options: RunOptions, out: Output): Promise<number> {
   const policy = options.policy === undefined ? undefined : parsePolicy(options.policy);
   const config = await loadConfig(configPath);
+  const created = options.store !== undefined && !fs.existsSync(options.store);
   const store = openRunStore(options.store, options.keepSnapshots ?? false);
   const { kernelStorage, hostStorage } = store;
   try {
     let initialized = false;
     if (!kernelIsInitialized(store)) {
       out.note(`initializing a new kernel${options.store === undefined ? ' in memory' : ` in ${options.store}`} from ${configPath}`);
-      const kpid = await initializeSwingset(config, [], kernelStorage);
-      if (kpid !== undefined) hostStorage.kvStore.set(BOOTSTRAP_KPID_KEY, kpid);
-      await hostStorage.commit();
+      try {
+        const kpid = await initializeSwingset(config, [], kernelStorage);
+        if (kpid !== undefined) hostStorage.kvStore.set(BOOTSTRAP_KPID_KEY, kpid);
+        await hostStorage.commit();
+      } catch (err) {
+        // A store this command created and could not initialize is removed again.
+        await hostStorage.close();
+        if (created && options.store !== undefined) fs.rmSync(options.store, { recursive: true, force: true });
+        throw new CliError(`config ${configPath}`, `cannot initialize a kernel: ${messageOf(err).split('\n')[0] ?? ''}`, { cause: err });
+      }
       initialized = true;
     } else {
       out.note(`reopening the kernel in ${options.store ?? '?'} (the config is not read again)`);
