@@ -2,7 +2,6 @@
 // each in a fresh worker (vat-warehouse replaySpan), checking every
 // syscall, the ending snapshot hash and the span hash, vats side by side
 // with --jobs. Exit 0 only when everything replayed matched.
-import { execFile } from 'node:child_process';
 import { updateSpanHash, initialSpanHash, type SwingStore } from '@crankshaft/swing-store';
 import {
   makeWorkerStarter,
@@ -164,31 +163,6 @@ async function inLanes<T>(groups: T[][], jobs: number, work: (item: T) => Promis
   await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, groups.length)) }, lane));
 }
 
-/**
- * Replays one vat's spans in a child `crankshaft replay --vat V` process and
- * returns its span results. With --jobs > 1 each lane is a process of its
- * own, so the Node side of replay (decoding, syscall checks) runs in
- * parallel too, not only the xsnap workers.
- */
-function replayVatInChild(script: string, storeDir: string, vatID: string, selection: string): Promise<SpanResult[]> {
-  const args = [script, 'replay', storeDir, '--spans', selection, '--json', '--vat', vatID];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { maxBuffer: 256 * 1024 * 1024, env: process.env }, (error, stdout, stderr) => {
-      const code = error && typeof error.code === 'number' ? error.code : error ? -1 : 0;
-      if (code === 0 || code === EXIT_CHECK_FAILED) {
-        try {
-          resolve((JSON.parse(stdout) as ReplayReport).spans);
-          return;
-        } catch {
-          // fall through: not a report
-        }
-      }
-      const last = stderr.trim().split('\n').pop() ?? '';
-      reject(new CliError(`replay of ${vatID}`, `the replay process failed: ${last || `exit ${code}`}`));
-    });
-  });
-}
-
 const statusText: Record<SpanStatus, string> = {
   ok: 'ok',
   diverged: 'DIVERGED',
@@ -232,28 +206,10 @@ export async function replayCommand(storeDir: string, options: ReplayOptions, ou
     const total = toReplay.reduce((sum, span) => sum + Math.max(0, span.endPos - span.startPos - (span.isCurrent ? 1 : 2)), 0);
     const progress = out.progress('replay', total);
     const groups = vatIDs.map(vatID => toReplay.filter(span => span.vatID === vatID)).filter(g => g.length > 0);
-    const script = process.argv[1];
-    if (jobs > 1 && groups.length > 1 && script !== undefined) {
-      // One child process per vat, `jobs` at a time; progress per vat.
-      await inLanes(
-        groups.map(group => [group]),
-        jobs,
-        async group => {
-          const first = group[0] as PlannedSpan;
-          const childResults = await replayVatInChild(script, storeDir, first.vatID, selection);
-          for (const span of group) {
-            const found = childResults.find(r => r.startPos === span.startPos && r.status !== 'skipped');
-            if (found) results.set(span, found);
-          }
-          progress.advance(group.reduce((sum, span) => sum + (results.get(span)?.deliveries ?? 0), 0), first.vatID);
-        },
-      );
-    } else {
-      await inLanes(groups, jobs, async span => {
-        const result = await replayOne(store, facts, span, startWorker, () => progress.advance(1, `${span.vatID} ${spanText(span)}`));
-        results.set(span, result);
-      });
-    }
+    await inLanes(groups, jobs, async span => {
+      const result = await replayOne(store, facts, span, startWorker, () => progress.advance(1, `${span.vatID} ${spanText(span)}`));
+      results.set(span, result);
+    });
     const spans: SpanResult[] = plan.map(
       span =>
         results.get(span) ?? {
