@@ -27,6 +27,7 @@ import type {
   ByteChunks,
   DeletionResult,
   SnapStoreInternal,
+  SnapshotDescription,
   SnapshotInfo,
   SnapshotResult,
   StoreContext,
@@ -140,6 +141,11 @@ export function makeSnapStore(ctx: StoreContext, options: SnapStoreOptions): Sna
   const sqlListAll = db.prepare<[], SnapshotRow>(
     'SELECT vatID, snapPos, hash, inUse FROM snapshots ORDER BY vatID, snapPos',
   );
+  const sqlDescribeVat = db.prepare<[string], SnapshotRow & { uncompressedSize: number | null; compressedSize: number | null; kept: 0 | 1 }>(`
+    SELECT vatID, snapPos, hash, inUse, uncompressedSize, compressedSize,
+      compressedSnapshot IS NOT NULL AS kept
+    FROM snapshots WHERE vatID = ? ORDER BY snapPos
+  `);
   const sqlDump = db.prepare<[number], SnapshotRow & { compressedSnapshot: Buffer | null }>(`
     SELECT vatID, snapPos, hash, inUse, compressedSnapshot FROM snapshots
     WHERE inUse = 1 OR ? ORDER BY vatID, snapPos
@@ -206,6 +212,32 @@ export function makeSnapStore(ctx: StoreContext, options: SnapStoreOptions): Sna
           )
         : corruptError('CORRUPT_SNAPSHOT', `${subject} cannot be decompressed`, failure),
     );
+  }
+
+  async function* loadSnapshotAt(vatID: string, snapPos: number): AsyncGenerator<Uint8Array, void, undefined> {
+    const row = sqlRowAt.get(vatID, snapPos);
+    const subject = `snapshot of vat ${JSON.stringify(vatID)} at snapPos ${snapPos}`;
+    if (!row) throw new SwingStoreError('NO_SNAPSHOT', `no ${subject} was ever recorded`);
+    if (!row.compressedSnapshot) {
+      throw new SwingStoreError('NO_SNAPSHOT', `${subject} was pruned (the store did not keep old snapshots)`);
+    }
+    const { hash } = row;
+    yield* gunzipAndVerify(row.compressedSnapshot, hash, (failure) =>
+      failure.kind === 'hash'
+        ? new SwingStoreError('SNAPSHOT_HASH_MISMATCH', `${subject} is corrupt: actual hash ${failure.actual} !== expected ${hash}`)
+        : corruptError('CORRUPT_SNAPSHOT', `${subject} cannot be decompressed`, failure),
+    );
+  }
+
+  function describeVatSnapshots(vatID: string): SnapshotDescription[] {
+    return sqlDescribeVat.all(vatID).map((row) => ({
+      snapPos: row.snapPos,
+      hash: row.hash,
+      inUse: row.inUse === 1,
+      kept: row.kept === 1,
+      ...(row.uncompressedSize === null ? {} : { uncompressedSize: row.uncompressedSize }),
+      ...(row.compressedSize === null ? {} : { compressedSize: row.compressedSize }),
+    }));
   }
 
   function deleteAllUnusedSnapshots(): void {
@@ -396,6 +428,8 @@ export function makeSnapStore(ctx: StoreContext, options: SnapStoreOptions): Sna
   return Object.freeze({
     saveSnapshot,
     loadSnapshot,
+    loadSnapshotAt,
+    describeVatSnapshots,
     stopUsingLastSnapshot,
     deleteAllUnusedSnapshots,
     deleteVatSnapshots,

@@ -2,7 +2,7 @@
 // contiguous range [startPos, endPos) of items with its own hash chain.
 // The state-sync half (export records, artifacts, import) is in
 // transcriptExport.ts and shares the schema created here.
-import type { DeletionResult, SpanBounds, StoreContext, TranscriptStoreInternal } from './types.js';
+import type { DeletionResult, SpanBounds, SpanDescription, StoreContext, TranscriptStoreInternal } from './types.js';
 import { fail } from './errors.js';
 import { initialSpanHash, updateSpanHash } from './hasher.js';
 import { encodeSpanItem, spanArtifactName, spanExportKey, spanRecordJSON } from './transcriptFormats.js';
@@ -110,6 +110,23 @@ export function makeTranscriptStore(
     SELECT vatID, startPos, endPos, hash, isCurrent, incarnation
     FROM transcriptSpans WHERE vatID = ? ORDER BY startPos DESC LIMIT ?
   `);
+
+  const sqlCountItems = db
+    .prepare<[string, number, number], number>(
+      'SELECT COUNT(*) FROM transcriptItems WHERE vatID = ? AND ? <= position AND position < ?',
+    )
+    .pluck();
+
+  function describeVatSpans(vatID: string): SpanDescription[] {
+    return sqlGetVatSpans.all(vatID).map(row => ({
+      startPos: row.startPos,
+      endPos: row.endPos,
+      hash: row.hash,
+      incarnation: row.incarnation,
+      isCurrent: row.isCurrent === 1,
+      storedItems: sqlCountItems.get(vatID, row.startPos, row.endPos) ?? 0,
+    }));
+  }
 
   function noteSpan(vatID: string, bounds: SpanBounds, isCurrent: boolean): void {
     const { startPos, endPos, hash, incarnation } = bounds;
@@ -277,6 +294,7 @@ export function makeTranscriptStore(
     getCurrentSpanBounds,
     addItem,
     readSpan,
+    describeVatSpans,
     stopUsingTranscript,
     deleteVatTranscripts,
     ...makeTranscriptExport(ctx, { readItems, readItemRows }),

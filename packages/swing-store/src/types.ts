@@ -72,7 +72,16 @@ export interface TranscriptStore {
   deleteVatTranscripts(vatID: string, budget?: number): DeletionResult;
 }
 
+/** One span of a vat with how many of its items are stored (tools: inspect, replay). */
+export interface SpanDescription extends SpanBounds {
+  isCurrent: boolean;
+  /** endPos - startPos when complete; fewer once keepTranscripts pruned it. */
+  storedItems: number;
+}
+
 export interface TranscriptStoreInternal extends TranscriptStore {
+  /** Every span of the vat (historical and current) in position order. */
+  describeVatSpans(vatID: string): SpanDescription[];
   /** `transcript.<vatID>.current` and (historical) `transcript.<vatID>.<startPos>` records. */
   getExportRecords(includeHistorical: boolean): IterableIterator<[string, string]>;
   /** `transcript.<vatID>.<startPos>.<endPos>` names for the mode. */
@@ -114,7 +123,21 @@ export interface SnapStore {
   getSnapshotInfo(vatID: string): SnapshotInfo | undefined;
 }
 
+/** One snapshot row of a vat, in-use or historical (tools: inspect, replay). */
+export interface SnapshotDescription {
+  snapPos: number;
+  hash: string;
+  inUse: boolean;
+  /** False when the blob was pruned (keepSnapshots off) or never imported. */
+  kept: boolean;
+  uncompressedSize?: number;
+  compressedSize?: number;
+}
+
 export interface SnapStoreInternal extends SnapStore {
+  /** The verified uncompressed image of any kept snapshot (in use or not); NO_SNAPSHOT if absent or pruned. */
+  loadSnapshotAt(vatID: string, snapPos: number): AsyncGenerator<Uint8Array, void, undefined>;
+  describeVatSnapshots(vatID: string): SnapshotDescription[];
   getExportRecords(includeHistorical: boolean): IterableIterator<[string, string]>;
   getArtifactNames(mode: ArtifactMode): IterableIterator<string>;
   /** Artifact bytes are the uncompressed heap image. */

@@ -13,6 +13,8 @@ export { makeSyscallSimulator, compareSyscall, divergenceMessage, makeDivergence
 export type { SyscallSimulator } from './syscallSimulator.js';
 export { replayEntries, DEFAULT_REPLAY_BATCHING } from './replay.js';
 export type { ReplayMode, ReplayBatching, ReplayParams } from './replay.js';
+export { replaySpan } from './spanReplay.js';
+export type { SpanReplayRequest, SpanReplayOutcome, SpanStart, SpanEnd } from './spanReplay.js';
 export { defaultSnapshotPolicy, makeSnapshotPolicy, isSnapshotDue } from './snapshotPolicy.js';
 export type { SnapshotPolicy, SnapshotCandidate } from './snapshotPolicy.js';
 export { makeRecencyList } from './lru.js';

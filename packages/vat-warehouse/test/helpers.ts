@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initSwingStore, openSwingStore, type SwingStore } from '@crankshaft/swing-store';
+import { initSwingStore, openSwingStore, type SwingStore, type SwingStoreOptions } from '@crankshaft/swing-store';
 import {
   loadWorkerBundles,
   provideWorkerBundleIDs,
@@ -137,11 +137,13 @@ export interface HarnessOptions {
   configs?: Map<string, VatConfig>;
   /** Wraps the real worker starter (to watch or delay starts). */
   wrapStarter?: (starter: WorkerStarter) => WorkerStarter;
+  /** Swing-store options (e.g. keepSnapshots). */
+  storeOptions?: SwingStoreOptions;
 }
 
 export function makeHarness(options: HarnessOptions): Harness {
   const { dir, reopen = false, policy = {} } = options;
-  const store = reopen ? openSwingStore(dir) : initSwingStore(dir);
+  const store = reopen ? openSwingStore(dir, options.storeOptions) : initSwingStore(dir, options.storeOptions);
   const kernel = makeTestKernel(store);
   const configs = options.configs ?? new Map<string, VatConfig>();
   const slogs: WarehouseSlogEvent[] = [];
