@@ -19,9 +19,13 @@ interface KernelEntryPoints {
   ): Promise<ControllerLike>;
 }
 
-// Imported at run time and checked, so this package need not build after the
-// kernel (no project reference, no circle with the packages whose tests use it).
-const kernel = (await import('@crankshaft/kernel')) as unknown as Partial<KernelEntryPoints>;
+// Imported at run time through a variable and checked, so this package need not
+// build after the kernel: a literal specifier would make tsc resolve the
+// kernel's types, which a fresh clone has not built yet when this package builds
+// (there is no project reference, to avoid a circle with the packages whose
+// tests use it).
+const kernelSpecifier: string = '@crankshaft/kernel';
+const kernel = (await import(kernelSpecifier)) as Partial<KernelEntryPoints>;
 const { initializeSwingset, makeSwingsetController } = kernel;
 if (typeof initializeSwingset !== 'function' || typeof makeSwingsetController !== 'function') {
   throw Error('@crankshaft/kernel does not export initializeSwingset and makeSwingsetController');
