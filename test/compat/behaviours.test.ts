@@ -2,6 +2,7 @@
 // them (the expected values were read off @agoric/swingset-vat run on the
 // same fixture: kref numbers, reap positions and error texts included).
 // Pure-kernel behaviours, so local vats; one kernel for the shared part.
+// SwingSet's defaults apply: comms (v3, never reaped) and vattp (v4) are there.
 import '@endo/init/debug.js';
 import test from 'ava';
 import bundleSource from '@endo/bundle-source';
@@ -40,9 +41,9 @@ test.serial('a presence result comes back through kpResolution; kunser and krefO
   const c = await provideShared();
   await c.run();
   const capdata = c.kpResolution(c.bootstrapResult as string);
-  t.deepEqual(capdata, { body: '#"$0.Alleged: thing"', slots: ['ko26'] });
+  t.deepEqual(capdata, { body: '#"$0.Alleged: thing"', slots: ['ko28'] });
   const presence = kunser(capdata);
-  t.is(krefOf(presence), 'ko26');
+  t.is(krefOf(presence), 'ko28');
   bootstrapPresence = presence;
 });
 
@@ -57,10 +58,10 @@ test.serial('createVat refuses a vat name of 200 characters or more, and a bad o
 test.serial('reapAllVats: positions as SwingSet reports them, a BOYD only for vats that moved', async t => {
   const c = await provideShared();
   const first = c.reapAllVats();
-  t.deepEqual(first, { v1: 28, v4: 4, v5: 6, v3: 4, v2: 23, v6: 7 });
+  t.deepEqual(first, { v1: 28, v6: 4, v7: 6, v5: 4, v2: 23, v4: 4, v8: 7 });
   await c.run();
   const second = c.reapAllVats();
-  t.deepEqual(second, { v1: 29, v4: 5, v5: 7, v3: 5, v2: 24, v6: 8 });
+  t.deepEqual(second, { v1: 29, v6: 5, v7: 7, v5: 5, v2: 24, v4: 5, v8: 8 });
   await c.run();
   // Nothing moved but the reaps themselves: no more BOYDs are scheduled.
   t.deepEqual(c.reapAllVats(c.reapAllVats(second)), second);
@@ -120,7 +121,7 @@ test.serial("a critical vat's failure panics the kernel with the failure's capda
   t.teardown(() => c.shutdown());
   await c.run();
   c.queueToVatRoot('bootstrap', 'failCritical', ['critical boom']);
-  const expected = '#{"#error":"critical boom","errorId":"error:liveSlots:v4#70001","name":"Error"}';
+  const expected = '#{"#error":"critical boom","errorId":"error:liveSlots:v6#70001","name":"Error"}';
   const err = await t.throwsAsync(() => c.run());
   t.is(err?.message, expected);
   // Sticky: the same error again.

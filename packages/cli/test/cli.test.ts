@@ -71,12 +71,15 @@ test.serial('inspect shows vats, spans, snapshots, kernel tables and store size,
     [
       ['v1', 'bootstrap', 'xsnap', 'alive', 0],
       ['v2', 'vatAdmin', 'xsnap', 'alive', 0],
-      ['v3', 'timer', 'xsnap', 'alive', 0],
-      ['v4', 'alice', 'xsnap', 'alive', 0],
-      ['v5', 'bob', 'xsnap', 'alive', 0],
+      // comms and vattp are built in by default, as in SwingSet; comms runs on a local worker as SwingSet runs it
+      ['v3', 'comms', 'local', 'alive', 0],
+      ['v4', 'vattp', 'xsnap', 'alive', 0],
+      ['v5', 'timer', 'xsnap', 'alive', 0],
+      ['v6', 'alice', 'xsnap', 'alive', 0],
+      ['v7', 'bob', 'xsnap', 'alive', 0],
     ],
   );
-  const alice = report.vats[3];
+  const alice = report.vats[5];
   t.truthy(alice?.lastSnapshot);
   t.is(alice?.currentSpanStart, (alice?.lastSnapshot?.snapPos ?? -2) + 1, 'the current span starts after the last snapshot');
   t.true((alice?.heapSize ?? 0) > 1_000_000);
@@ -89,7 +92,7 @@ test.serial('inspect shows vats, spans, snapshots, kernel tables and store size,
 
   const text = await runCli(['inspect', store]);
   t.is(text.code, 0);
-  t.regex(text.stdout, /│ v4\s+│ alice\s+│ xsnap/);
+  t.regex(text.stdout, /│ v6\s+│ alice\s+│ xsnap/);
   t.is(directoryDigest(store), before, 'inspect opened the store read-only');
 });
 
@@ -97,14 +100,14 @@ test.serial('inspect --vat lists the spans and snapshots of one vat', async t =>
   const result = await runCli(['inspect', store, '--vat', 'alice', '--json']);
   t.is(result.code, 0, result.stderr);
   const detail = parseJSON<VatDetail>(result);
-  t.is(detail.vatID, 'v4');
+  t.is(detail.vatID, 'v6');
   t.deepEqual(detail.spanList[0] && [detail.spanList[0].startPos, detail.spanList[0].isCurrent], [0, false]);
   t.is(detail.spanList.filter(s => s.isCurrent).length, 1);
   t.true(detail.snapshots.length >= 2 && detail.snapshots.every(s => s.kept), '--keep-snapshots kept every blob');
 });
 
 test.serial('transcript prints entries as JSON lines or readable lines', async t => {
-  const json = await runCli(['transcript', store, 'v4', '--span', '0', '--json']);
+  const json = await runCli(['transcript', store, 'v6', '--span', '0', '--json']);
   t.is(json.code, 0, json.stderr);
   const lines = json.stdout.trim().split('\n').map(line => JSON.parse(line) as { position: number; entry: { d: [string] } });
   t.deepEqual(lines.map(l => l.position), [0, 1, 2, 3, 4]);
@@ -135,11 +138,11 @@ test.serial('replay of a store with one altered transcript item names that vat, 
   // The first ping of bob's second span gets a forged vatstoreSet.
   const db = new Database(path.join(copy, 'swingstore.sqlite'));
   const span = db
-    .prepare<[], { startPos: number; endPos: number }>("SELECT startPos, endPos FROM transcriptSpans WHERE vatID = 'v5' ORDER BY startPos LIMIT 1 OFFSET 1")
+    .prepare<[], { startPos: number; endPos: number }>("SELECT startPos, endPos FROM transcriptSpans WHERE vatID = 'v7' ORDER BY startPos LIMIT 1 OFFSET 1")
     .get();
   if (!span) throw Error('bob has no second span');
   const rows = db
-    .prepare<[number, number], { position: number; item: string }>("SELECT position, item FROM transcriptItems WHERE vatID = 'v5' AND position >= ? AND position < ? ORDER BY position")
+    .prepare<[number, number], { position: number; item: string }>("SELECT position, item FROM transcriptItems WHERE vatID = 'v7' AND position >= ? AND position < ? ORDER BY position")
     .all(span.startPos, span.endPos);
   let tampered: number | undefined;
   for (const row of rows) {
@@ -147,7 +150,7 @@ test.serial('replay of a store with one altered transcript item names that vat, 
     const call = entry.sc.find(c => c.s[0] === 'vatstoreSet');
     if (!call) continue;
     call.s[2] = 'forged';
-    db.prepare("UPDATE transcriptItems SET item = ? WHERE vatID = 'v5' AND position = ?").run(JSON.stringify(entry), row.position);
+    db.prepare("UPDATE transcriptItems SET item = ? WHERE vatID = 'v7' AND position = ?").run(JSON.stringify(entry), row.position);
     tampered = row.position;
     break;
   }
@@ -161,14 +164,14 @@ test.serial('replay of a store with one altered transcript item names that vat, 
   const bad = report.spans.filter(s => s.status !== 'ok');
   t.deepEqual(
     bad.map(s => [s.vatID, s.startPos, s.endPos, s.status, s.divergence?.deliveryNum, s.divergence?.kind]),
-    [['v5', span.startPos, span.endPos, 'diverged', tampered, 'wrong']],
+    [['v7', span.startPos, span.endPos, 'diverged', tampered, 'wrong']],
   );
   t.is((bad[0]?.divergence?.expected as unknown[] | undefined)?.[2], 'forged');
 
   const text = await runCli(['replay', copy, '--vat', 'bob', '--spans', 'all']);
   t.is(text.code, 1);
   t.true(
-    text.stdout.includes(`v5 (bob) span [${span.startPos}, ${span.endPos}) incarnation 0: first divergence at delivery d${tampered}, wrong syscall`),
+    text.stdout.includes(`v7 (bob) span [${span.startPos}, ${span.endPos}) incarnation 0: first divergence at delivery d${tampered}, wrong syscall`),
     text.stdout,
   );
   t.regex(text.stdout, /expected \(transcript\)\s+│ actual \(replay\)/);
@@ -237,10 +240,10 @@ test.serial('slog --trace writes Chrome trace events, one per delivery; the summ
 
   const summary = parseJSON<SlogSummary>(await runCli(['slog', slog, '--summary', '--json']));
   t.is(summary.totals.deliveries, deliveries.length);
-  const alicePings = summary.perMethod.find(m => m.vatID === 'v4' && m.method === 'ping');
+  const alicePings = summary.perMethod.find(m => m.vatID === 'v6' && m.method === 'ping');
   t.is(alicePings?.deliveries, 12);
-  const oneVat = parseJSON<SlogSummary>(await runCli(['slog', slog, '--vat', 'v4', '--json']));
-  t.deepEqual(oneVat.perVat.map(v => v.vatID), ['v4']);
+  const oneVat = parseJSON<SlogSummary>(await runCli(['slog', slog, '--vat', 'v6', '--json']));
+  t.deepEqual(oneVat.perVat.map(v => v.vatID), ['v6']);
 });
 
 test.serial('errors are one line naming the thing and the reason, with a non-zero exit', async t => {
