@@ -1,9 +1,11 @@
 // The local worker: liveslots in the kernel's own process (which must run
 // under SES lockdown). Same VatWorker contract as xsnap, for fast tests; no
-// metering and no heap snapshots.
+// metering and no heap snapshots. GC is deterministic as on xsnap: a vat
+// learns of dropped objects only at bringOutYourDead (deterministicGc.ts).
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { makeForwardingConsole, renderTestLogArg } from './consoleFormat.js';
+import { makeDeterministicGcTools } from './deterministicGc.js';
 import { makeDeliveryPipeline, describeSyscallFailure, type DeliveryPipeline } from './deliveryPipeline.js';
 import { WorkerError } from './errors.js';
 import { makeLiveslotsSyscall } from './liveslotsSyscall.js';
@@ -41,26 +43,53 @@ export interface LocalVatWorker extends VatWorker {
 const nextImmediate = (): Promise<void> => new Promise(resolve => setImmediate(resolve));
 
 let engineGC: (() => void) | undefined;
-/** The engine's gc(), exposed without needing node's --expose-gc flag. */
+/**
+ * A full collection whose result depends only on what is reachable. Two
+ * things make a bare gc() keep dropped objects alive, depending on timing:
+ * - an optimizing compile running on a background thread holds strong
+ *   handles to objects it compiles against (receivers, closures) until it
+ *   finishes; V8's %FinalizeOptimization waits for those compiles first;
+ * - a gc() that lands in an incremental marking the engine began on its
+ *   own only completes that cycle; a second gc() starts from nothing.
+ */
 function getEngineGC(): () => void {
   if (engineGC === undefined) {
     const ambient = (globalThis as { gc?: unknown }).gc;
+    let gc: () => void;
     if (typeof ambient === 'function') {
-      engineGC = ambient as () => void;
+      gc = ambient as () => void;
     } else {
       v8.setFlagsFromString('--expose_gc');
-      engineGC = vm.runInNewContext('gc') as () => void;
+      gc = vm.runInNewContext('gc') as () => void;
     }
+    // Compiled and run while the natives syntax is on, every time: a
+    // function kept for later would be parsed again, with the syntax off,
+    // once the engine flushes its bytecode.
+    let canFinishCompiles = true;
+    const finishCompiles = (): void => {
+      if (!canFinishCompiles) return;
+      v8.setFlagsFromString('--allow-natives-syntax');
+      try {
+        vm.runInThisContext('%FinalizeOptimization();');
+      } catch {
+        // An engine without it: collections may then keep a little more.
+        canFinishCompiles = false;
+      } finally {
+        v8.setFlagsFromString('--no-allow-natives-syntax');
+      }
+    };
+    engineGC = () => {
+      finishCompiles();
+      gc();
+      gc();
+    };
   }
   return engineGC;
 }
 
-const gcAndFinalize = async (): Promise<void> => {
-  const gc = getEngineGC();
-  await nextImmediate();
-  await nextImmediate();
-  gc();
-  // finalizers run in their own tasks after the collection
+// Two turns: the job that deref'd a WeakRef must end before the engine
+// lets its target go.
+const settle = async (): Promise<void> => {
   await nextImmediate();
   await nextImmediate();
 };
@@ -76,6 +105,8 @@ export async function startLocalVatWorker(options: LocalWorkerOptions): Promise<
   const forwardConsole = (source: string, level: string, args: string[]): void =>
     onConsole({ vatID, vatName, source, level, args });
 
+  // WeakRefs and finalizers that change only at bringOutYourDead.
+  const gcTools = makeDeterministicGcTools({ engineGC: getEngineGC(), settle });
   let pipeline: DeliveryPipeline | undefined;
   // Set while a replayed delivery runs: its syscalls are answered from the record.
   let recorded: RecordedAnswers | undefined;
@@ -99,10 +130,10 @@ export async function startLocalVatWorker(options: LocalWorkerOptions): Promise<
       return result[0] === 'error' && isResultlessSyscall(vso[0]) ? ['ok', null] : result;
     }),
     gcTools: {
-      WeakRef,
-      FinalizationRegistry,
+      WeakRef: gcTools.WeakRef,
+      FinalizationRegistry: gcTools.FinalizationRegistry,
       waitUntilQuiescent: nextImmediate,
-      gcAndFinalize,
+      gcAndFinalize: gcTools.gcAndFinalize,
       meterControl: makeMeterControl(),
     },
     makeConsole: source => makeForwardingConsole((level, args) => forwardConsole(source, level, args)),

@@ -106,7 +106,7 @@ export function makeKernelGC(keeper: KernelKeeper): KernelGC {
       }
     }
     gcActions.add(actions);
-    refcounts.maybeFree.clear();
+    refcounts.clearMaybeFree();
     return { lostObjects };
   }
 

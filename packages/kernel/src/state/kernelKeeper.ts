@@ -85,7 +85,7 @@ export interface KernelKeeper {
   flushStats(): void;
   /** Crank hashes for host calls that changed state outside a crank. */
   emitHostCrankHashes(): { crankhash: string; activityhash: string };
-  /** Reload the RAM caches (stats, terminated list) from kv. */
+  /** Reload the RAM caches (stats, terminated list, pending maybe-free krefs) from kv. */
   loadCaches(): void;
 }
 
@@ -149,6 +149,7 @@ export function makeKernelKeeper(storage: KernelStorage, options: KernelKeeperOp
   const loadCaches = (): void => {
     stats.load();
     vats.reloadTerminated();
+    refcounts.loadMaybeFree();
   };
   if (options.expect === 'current') vats.reloadTerminated();
 
@@ -341,6 +342,12 @@ export function makeKernelKeeper(storage: KernelStorage, options: KernelKeeperOp
     },
     flushStats: () => stats.save(true),
     emitHostCrankHashes() {
+      // Host calls change committed state outside any crank; what they
+      // leave in RAM must reach kv too, or a commit and restart before the
+      // next crank loses it: the krefs they may have freed, and the
+      // queue-length stats (consensus state) their enqueues moved.
+      refcounts.persistMaybeFree();
+      stats.save();
       kv.flush();
       return storage.emitCrankHashes();
     },

@@ -67,6 +67,8 @@ export const keys = {
   upgradeEvents: 'upgradeEvents',
   vatAdminRootKref: 'vatAdminRootKref',
   kernelStats: 'kernelStats',
+  /** Krefs a host call (outside any crank) may have freed; the next crank's processRefcounts takes them. */
+  maybeFreeKrefs: 'maybeFreeKrefs',
   localKernelStats: 'local.kernelStats',
   // per vat
   vatONextID: (vatID: string) => `${vatID}.o.nextID`,

@@ -4,6 +4,10 @@
 // Promises: `kp<N>.refCount` = "<n>", exporters and importers alike.
 // Device nodes are not counted. A decrement that may free something adds
 // the kref to `maybeFree`, which processRefcounts() drains at crank end.
+// Host calls between cranks (kpResolution) add to it too; those are also
+// written to kv (`maybeFreeKrefs`), or a commit and restart before the next
+// crank would lose them and the restarted kernel would never free what the
+// uninterrupted one frees.
 import { KernelError } from '../shared/errors.js';
 import { parseKref } from '../shared/refs.js';
 import { keys } from './kvSchema.js';
@@ -28,8 +32,14 @@ export interface Refcounts {
   /** True when a promise count reached zero. */
   decrementRefCount(kref: string, tag: string, options?: RefcountOptions): boolean;
   addMaybeFreeKref(kref: string): void;
-  /** In RAM only; harvested by processRefcounts in the same crank. */
+  /** Harvested by processRefcounts at crank end (then takeMaybeFree). */
   readonly maybeFree: Set<string>;
+  /** Outside a crank: write the pending set to kv, in insertion order. */
+  persistMaybeFree(): void;
+  /** At kernel start: read back what a host call left for the next crank. */
+  loadMaybeFree(): void;
+  /** After processRefcounts: forget the set, in RAM and in kv. */
+  clearMaybeFree(): void;
 }
 
 export function readObjectRefCount(kv: KVStore, kref: string): ObjectRefCount {
@@ -105,5 +115,20 @@ export function makeRefcounts(kv: KVStore): Refcounts {
       maybeFree.add(kref);
     },
     maybeFree,
+    persistMaybeFree() {
+      const pending = [...maybeFree].join(',');
+      if (pending !== (kv.get(keys.maybeFreeKrefs) ?? '')) {
+        if (pending === '') kv.delete(keys.maybeFreeKrefs);
+        else kv.set(keys.maybeFreeKrefs, pending);
+      }
+    },
+    loadMaybeFree() {
+      maybeFree.clear();
+      for (const kref of commaSplit(kv.get(keys.maybeFreeKrefs) ?? '')) maybeFree.add(kref);
+    },
+    clearMaybeFree() {
+      maybeFree.clear();
+      if (kv.has(keys.maybeFreeKrefs)) kv.delete(keys.maybeFreeKrefs);
+    },
   };
 }
