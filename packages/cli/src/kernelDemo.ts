@@ -2,7 +2,10 @@
 // swing-store, then the store reopened in a second controller, which brings
 // the vats back (snapshot + transcript replay) and carries on, upgrades the
 // counter vat to v2 (its durable state survives), and a third controller
-// that finds v2 running.
+// that finds v2 running. It follows the host contract of docs/host-api.md:
+// each host step is recorded in a host.* key in the same commit as the
+// kernel state it made, so a demo killed at any point and run again on the
+// same folder redoes only the steps its last commit did not cover.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -59,7 +62,18 @@ function describeTranscript(stateDir: string, vatID: string): string {
   return `transcript of ${vatID}: current span [${startPos}, ${endPos}), incarnation ${incarnation}; ${snap}`;
 }
 
-async function openController(stateDir: string, log: Log): Promise<{ controller: SwingsetController; close: () => Promise<void>; commit: () => Promise<void> }> {
+interface DemoHost {
+  controller: SwingsetController;
+  close: () => Promise<void>;
+  commit: () => Promise<void>;
+  /** Runs a host step unless the last commit already covers it. */
+  step: (name: string, fn: () => Promise<void>) => Promise<void>;
+}
+
+const STEPS_KEY = 'host.demo.stepsDone';
+let stepIndex = 0;
+
+async function openController(stateDir: string, log: Log): Promise<DemoHost> {
   const { kernelStorage, hostStorage } = openSwingStore(stateDir);
   if (!swingsetIsInitialized(kernelStorage)) {
     const config = await loadSwingsetConfigFile(path.join(demoDir, 'config.json'));
@@ -75,6 +89,16 @@ async function openController(stateDir: string, log: Log): Promise<{ controller:
   return {
     controller,
     commit: () => hostStorage.commit(),
+    async step(name, fn) {
+      stepIndex += 1;
+      if (stepIndex <= Number(hostStorage.kvStore.get(STEPS_KEY) ?? '0')) {
+        log(`(${name}: done by an earlier run)`);
+        return;
+      }
+      await fn();
+      hostStorage.kvStore.set(STEPS_KEY, String(stepIndex));
+      await hostStorage.commit();
+    },
     close: async () => {
       await controller.shutdown();
       await hostStorage.close();
@@ -83,13 +107,14 @@ async function openController(stateDir: string, log: Log): Promise<{ controller:
 }
 
 export async function runKernelDemo(stateDir: string, log: Log): Promise<void> {
+  stepIndex = 0;
   // First life: bootstrap, then a few calls from the host.
   const first = await openController(stateDir, log);
-  await first.controller.run();
-  await first.commit();
+  await first.step('bootstrap', async () => {
+    await first.controller.run();
+  });
   for (const who of ['alice', 'bob', 'carol']) {
-    log(String(await callBootstrap(first.controller, 'bump', [who])));
-    await first.commit();
+    await first.step(`bump ${who}`, async () => log(String(await callBootstrap(first.controller, 'bump', [who]))));
   }
   const counterID = first.controller.vatNameToID('counter');
   const hash1 = first.controller.getActivityhash();
@@ -100,23 +125,26 @@ export async function runKernelDemo(stateDir: string, log: Log): Promise<void> {
   // back from their snapshots plus a replay of the current span.
   const second = await openController(stateDir, log);
   log(`reopened the store (activity hash ${hash1.slice(0, 12)}… carried over: ${second.controller.getActivityhash() === hash1})`);
-  log(String(await callBootstrap(second.controller, 'bump', ['dave'])));
-  log(String(await callBootstrap(second.controller, 'read', [])));
-  await second.commit();
+  await second.step('bump dave, read', async () => {
+    log(String(await callBootstrap(second.controller, 'bump', ['dave'])));
+    log(String(await callBootstrap(second.controller, 'read', [])));
+  });
 
   // Upgrade: v2 finds v1's durable state and adds a method.
-  await upgradeCounter(second.controller, log);
-  log(String(await callBootstrap(second.controller, 'read', [])));
-  log(`visitors: ${String(await callBootstrap(second.controller, 'visitors', []))}`);
-  log(String(await callBootstrap(second.controller, 'bump', ['erin'])));
-  await second.commit();
+  await second.step('upgrade', async () => {
+    await upgradeCounter(second.controller, log);
+    log(String(await callBootstrap(second.controller, 'read', [])));
+    log(`visitors: ${String(await callBootstrap(second.controller, 'visitors', []))}`);
+    log(String(await callBootstrap(second.controller, 'bump', ['erin'])));
+  });
   await second.close();
   log(describeTranscript(stateDir, counterID));
 
   // Third life: the new incarnation is what comes back.
   const third = await openController(stateDir, log);
-  log(String(await callBootstrap(third.controller, 'read', [])));
-  await third.commit();
+  await third.step('read', async () => log(String(await callBootstrap(third.controller, 'read', []))));
+  // The same on every machine and install path (docs/determinism.md).
+  log(`activity hash ${third.controller.getActivityhash()}`);
   await third.close();
   log(`slog written to ${path.join(stateDir, 'slog.jsonl')}`);
 }
