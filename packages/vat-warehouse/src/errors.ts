@@ -18,7 +18,14 @@ export type VatWarehouseErrorCode =
   /** The warehouse was used after shutdown(). */
   | 'SHUT_DOWN'
   /** A worker could not be started or did not behave. */
-  | 'WORKER_FAILURE';
+  | 'WORKER_FAILURE'
+  /**
+   * The worker process died during a delivery (killed, crashed): a fault of
+   * this machine, not of the vat, so it must not become a vat failure. The
+   * worker is gone; the next delivery brings the vat back from its snapshot
+   * and transcript.
+   */
+  | 'WORKER_DIED';
 
 export class VatWarehouseError extends Error {
   readonly code: VatWarehouseErrorCode;

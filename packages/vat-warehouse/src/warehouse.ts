@@ -367,6 +367,11 @@ export function makeVatWarehouse(options: VatWarehouseOptions): VatWarehouse {
       // The worker is unusable either way; a throwing handler is the kernel's bug.
       await stopWorker(vatID).catch(() => {});
       if (handlerFailure) throw handlerFailure.error;
+      // A dead process is this machine's fault, not the vat's: another
+      // validator's worker would not have died, so the crank is not recorded.
+      if ((err as { code?: unknown }).code === 'WORKER_DEAD') {
+        throw new VatWarehouseError('WORKER_DIED', `vat ${vatID}: worker died during delivery ${deliveryNum} (${dispatch}): ${messageOf(err)}`, { cause: err });
+      }
       result = { status: 'error', error: `worker failed during ${dispatch}: ${messageOf(err)}` };
     } finally {
       inDelivery.delete(vatID);

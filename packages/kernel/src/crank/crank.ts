@@ -224,16 +224,49 @@ export function makeCrankLoop(
   }
 
   let running: string | undefined;
-  async function tryProcessMessage(processor: Processor, message: RunQueueEvent): Promise<PolicyInput> {
+  /** Set by tryProcessMessage when a worker process died during the item: retry it. */
+  let workerDeath: Error | undefined;
+  async function tryProcessMessage(processor: Processor, message: RunQueueEvent, mayRetry: boolean): Promise<PolicyInput> {
     if (running) throw new KernelError('LIFECYCLE', `Kernel reentrancy is forbidden (already running ${running})`);
     running = message.type;
     try {
       return await processor(message);
     } catch (err) {
-      ctx.panic(`error during tryProcessMessage: ${messageOf(err)}`, err instanceof Error ? err : undefined);
+      if (mayRetry && (err as { code?: unknown }).code === 'WORKER_DIED') {
+        workerDeath = err as Error;
+        return ['none', {}];
+      }
+      const again = (err as { code?: unknown }).code === 'WORKER_DIED' ? ' (the worker died again on the retry)' : '';
+      ctx.panic(`error during tryProcessMessage${again}: ${messageOf(err)}`, err instanceof Error ? err : undefined);
       return ['crank-failed', {}];
     } finally {
       running = undefined;
+    }
+  }
+
+  /**
+   * Takes the next item and processes it. A worker that dies during it is a
+   * fault of this machine, not of the vat: the crank is rolled back (the item
+   * goes back where it was) and tried once more on a worker brought back
+   * from the vat's snapshot and transcript; a second death panics the
+   * kernel, leaving the store at its last commit.
+   */
+  async function processNext(policy: RunPolicy | undefined): Promise<PolicyInput | undefined> {
+    for (let attempt = 1; ; attempt += 1) {
+      const { message, processor } = getNextMessageAndProcessor(policy);
+      if (!message) return undefined;
+      const policyInput = await tryProcessMessage(processor, message, attempt === 1);
+      if (workerDeath === undefined) return policyInput;
+      ctx.console.log(`${messageOf(workerDeath)}; crank rolled back, retrying on a new worker`);
+      workerDeath = undefined;
+      // Not a rolled-back crank (whose writes stay in the crank hash, as for
+      // a vat failure) but one that never happened: a fresh crank, hash
+      // included, starting from what this one started from.
+      keeper.rollbackCrank('start');
+      keeper.endCrank();
+      keeper.startCrank();
+      keeper.establishCrankSavepoint('start');
+      keeper.refcounts.loadMaybeFree();
     }
   }
 
@@ -248,9 +281,8 @@ export function makeCrankLoop(
       keeper.startCrank();
       try {
         keeper.establishCrankSavepoint('start');
-        const { message, processor } = getNextMessageAndProcessor(undefined);
-        if (!message) return 0;
-        await tryProcessMessage(processor, message);
+        const done = await processNext(undefined);
+        if (done === undefined) return 0;
         insistRunnable();
         return 1;
       } finally {
@@ -264,10 +296,9 @@ export function makeCrankLoop(
         keeper.startCrank();
         try {
           keeper.establishCrankSavepoint('start');
-          const { message, processor } = getNextMessageAndProcessor(policy);
-          if (!message) break;
+          const policyInput = await processNext(policy);
+          if (policyInput === undefined) break;
           count += 1;
-          const policyInput = await tryProcessMessage(processor, message);
           insistRunnable();
           if (!consultPolicy(policy, policyInput)) return count;
         } finally {
