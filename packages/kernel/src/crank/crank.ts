@@ -224,19 +224,17 @@ export function makeCrankLoop(
   }
 
   let running: string | undefined;
-  /** Set by tryProcessMessage when a worker process died during the item: retry it. */
-  let workerDeath: Error | undefined;
+  const isWorkerDeath = (err: unknown): boolean => (err as { code?: unknown } | undefined)?.code === 'WORKER_DIED';
+
+  /** Processes one item; any failure panics the kernel, except a first worker death, which is rethrown. */
   async function tryProcessMessage(processor: Processor, message: RunQueueEvent, mayRetry: boolean): Promise<PolicyInput> {
     if (running) throw new KernelError('LIFECYCLE', `Kernel reentrancy is forbidden (already running ${running})`);
     running = message.type;
     try {
       return await processor(message);
     } catch (err) {
-      if (mayRetry && (err as { code?: unknown }).code === 'WORKER_DIED') {
-        workerDeath = err as Error;
-        return ['none', {}];
-      }
-      const again = (err as { code?: unknown }).code === 'WORKER_DIED' ? ' (the worker died again on the retry)' : '';
+      if (mayRetry && isWorkerDeath(err)) throw err;
+      const again = isWorkerDeath(err) ? ' (the worker died again on the retry)' : '';
       ctx.panic(`error during tryProcessMessage${again}: ${messageOf(err)}`, err instanceof Error ? err : undefined);
       return ['crank-failed', {}];
     } finally {
@@ -246,7 +244,7 @@ export function makeCrankLoop(
 
   /**
    * Takes the next item and processes it. A worker that dies during it is a
-   * fault of this machine, not of the vat: the crank is rolled back (the item
+   * fault of this machine, not of the vat: the crank is discarded (the item
    * goes back where it was) and tried once more on a worker brought back
    * from the vat's snapshot and transcript; a second death panics the
    * kernel, leaving the store at its last commit.
@@ -255,10 +253,12 @@ export function makeCrankLoop(
     for (let attempt = 1; ; attempt += 1) {
       const { message, processor } = getNextMessageAndProcessor(policy);
       if (!message) return undefined;
-      const policyInput = await tryProcessMessage(processor, message, attempt === 1);
-      if (workerDeath === undefined) return policyInput;
-      ctx.console.log(`${messageOf(workerDeath)}; crank rolled back, retrying on a new worker`);
-      workerDeath = undefined;
+      try {
+        return await tryProcessMessage(processor, message, attempt === 1);
+      } catch (err) {
+        if (!isWorkerDeath(err)) throw err;
+        ctx.console.log(`${messageOf(err)}; crank discarded, retrying on a new worker`);
+      }
       // Not a rolled-back crank (whose writes stay in the crank hash, as for
       // a vat failure) but one that never happened: a fresh crank, hash
       // included, starting from what this one started from.

@@ -32,7 +32,7 @@ export interface Refcounts {
   /** True when a promise count reached zero. */
   decrementRefCount(kref: string, tag: string, options?: RefcountOptions): boolean;
   addMaybeFreeKref(kref: string): void;
-  /** Harvested by processRefcounts at crank end (then takeMaybeFree). */
+  /** Harvested by processRefcounts at crank end (then clearMaybeFree). */
   readonly maybeFree: Set<string>;
   /** Outside a crank: write the pending set to kv, in insertion order. */
   persistMaybeFree(): void;
