@@ -1,9 +1,10 @@
 // Opening the SQLite file: refuse things that are not a swing-store, and
 // set the journaling pragmas (which must happen outside a transaction).
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as DB } from 'better-sqlite3';
-import { fail, isLockedError } from './errors.js';
+import { describeStorageFault, fail, isLockedError } from './errors.js';
 
 export const swingStoreFileName = 'swingstore.sqlite';
 export const inMemoryPath = ':memory:';
@@ -33,6 +34,10 @@ const describe = (err: unknown): string => (err instanceof Error ? err.message :
  */
 export function openSwingStoreDatabase(filePath: string, options: OpenDatabaseOptions = {}): DB {
   const { readonly = false, unsafeFastMode = false } = options;
+  if (!readonly && filePath !== inMemoryPath && fs.existsSync(filePath) && !directoryIsWritable(filePath)) {
+    // SQLite would open it and fail at the first write, or even pass writes until a commit.
+    fail('STORAGE_READ_ONLY', `swing-store ${filePath} cannot be opened for writing: its directory is read-only`);
+  }
   let db: DB;
   try {
     db = new Database(filePath, { readonly, fileMustExist: readonly });
@@ -61,7 +66,25 @@ export function openSwingStoreDatabase(filePath: string, options: OpenDatabaseOp
     if (isLockedError(err)) {
       return fail('LOCKED', `swing-store ${filePath} is locked: another open store (another kernel or process) is writing to it`);
     }
+    if (sqliteCode(err) === 'SQLITE_CANTOPEN' && filePath !== inMemoryPath && !directoryIsWritable(filePath)) {
+      // WAL needs its -wal and -shm files beside the database, even to read.
+      return fail(
+        'STORAGE_READ_ONLY',
+        `swing-store ${filePath} cannot be opened: its directory is read-only, and SQLite's WAL mode must create files beside the database (${describe(err)})`,
+      );
+    }
+    const fault = describeStorageFault(err);
+    if (fault) return fail(fault.code, `swing-store ${filePath} cannot be opened: ${fault.reason}`);
     throw err;
+  }
+}
+
+function directoryIsWritable(filePath: string): boolean {
+  try {
+    fs.accessSync(path.dirname(filePath), fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -26,7 +26,11 @@ export type SwingStoreErrorCode =
   | 'DB_CONFIG'
   | 'READ_ONLY'
   | 'LOCKED'
-  | 'BAD_ARTIFACT';
+  | 'BAD_ARTIFACT'
+  | 'DISK_FULL'
+  | 'STORAGE_READ_ONLY'
+  | 'STORAGE_IO'
+  | 'FAILED_COMMIT';
 
 export class SwingStoreError extends Error {
   readonly code: SwingStoreErrorCode;
@@ -46,3 +50,22 @@ export const isLockedError = (err: unknown): boolean => {
   const code = (err as { code?: unknown } | null)?.code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT';
 };
+
+const sqliteCodeOf = (err: unknown): string => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+};
+
+/**
+ * What the file system did to a write, in words, when SQLite's error is a
+ * storage fault rather than a bug (the disk is full, the file system is
+ * read-only, an I/O error); undefined for any other error.
+ */
+export function describeStorageFault(err: unknown): { code: 'DISK_FULL' | 'STORAGE_READ_ONLY' | 'STORAGE_IO'; reason: string } | undefined {
+  const code = sqliteCodeOf(err);
+  const detail = `${code}: ${err instanceof Error ? err.message : String(err)}`;
+  if (code === 'SQLITE_FULL') return { code: 'DISK_FULL', reason: `the disk is full (${detail})` };
+  if (code.startsWith('SQLITE_READONLY')) return { code: 'STORAGE_READ_ONLY', reason: `the file system or file is read-only (${detail})` };
+  if (code.startsWith('SQLITE_IOERR')) return { code: 'STORAGE_IO', reason: `the file system reported an I/O error (${detail})` };
+  return undefined;
+}

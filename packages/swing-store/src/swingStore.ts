@@ -14,7 +14,7 @@ import type {
   SwingStoreOptions,
   TranscriptStore,
 } from './types.js';
-import { fail } from './errors.js';
+import { describeStorageFault, fail } from './errors.js';
 import { dbFileInDirectory, inMemoryPath, openSwingStoreDatabase } from './database.js';
 import { makeEnsureTxn, makeCrankControl } from './txn.js';
 import { makePendingExports } from './pendingExports.js';
@@ -110,7 +110,9 @@ function makeSwingStore(dbPath: string | null, forceReset: boolean, options: Swi
   }
   const filePath = prepareFilePath(dbPath, forceReset, options);
   const db = openSwingStoreDatabase(filePath, { readonly, unsafeFastMode });
-  const ensureTxn = makeEnsureTxn(db, readonly);
+  /** Set when a COMMIT failed: the store is closed, since the caller's caches no longer match the file. */
+  let failedCommit: string | undefined;
+  const ensureTxn = makeEnsureTxn(db, readonly, () => failedCommit);
   const tracer = makeTracer(traceFile);
 
   // Schema creation (each sub-store creates its own tables) is one
@@ -173,7 +175,30 @@ function makeSwingStore(dbPath: string | null, forceReset: boolean, options: Swi
 
   let closed = false;
   const assertOpen = (what: string): void => {
+    if (failedCommit !== undefined) fail('FAILED_COMMIT', `swing-store ${what}: ${failedCommit}`);
     if (closed) fail('CLOSED', `swing-store ${what} called after close()`);
+  };
+
+  /**
+   * A COMMIT that fails (disk full, read-only or failing file system) leaves
+   * the file at the last commit, but the kernel's in-memory state has moved
+   * on. Nothing may be written on top of that, so the connection is closed
+   * and every later use says why: the host reopens the store and resumes from
+   * its last commit, as after a crash.
+   */
+  const abandonAfterFailedCommit = (err: unknown): never => {
+    try {
+      if (db.inTransaction) db.exec('ROLLBACK');
+    } catch {
+      // SQLite may have rolled back already; closing abandons the rest.
+    }
+    db.close();
+    tracer.stop();
+    closed = true;
+    const fault = describeStorageFault(err);
+    const cause = fault?.reason ?? (err instanceof Error ? err.message : String(err));
+    failedCommit = `swing-store ${filePath} failed to commit: ${cause}. Nothing since the last commit was kept; the store is closed, reopen it to resume from the last commit`;
+    return fail(fault?.code ?? 'FAILED_COMMIT', failedCommit);
   };
 
   const hostStorage: HostStorage = Object.freeze({
@@ -184,7 +209,11 @@ function makeSwingStore(dbPath: string | null, forceReset: boolean, options: Swi
       if (crank.hasSavepoints()) fail('CRANK_STATE', 'commit called while a crank has open savepoints');
       if (db.inTransaction) {
         pendingExports.flush();
-        db.exec('COMMIT');
+        try {
+          db.exec('COMMIT');
+        } catch (err) {
+          abandonAfterFailedCommit(err);
+        }
       }
     },
     async close() {

@@ -3,17 +3,17 @@
 // cranks nest SQL savepoints `t<i>` inside it.
 import type { Database, Statement } from 'better-sqlite3';
 import type { EnsureTxn, KVStore, NoteExport } from './types.js';
-import { fail, isLockedError } from './errors.js';
+import { describeStorageFault, fail, isLockedError } from './errors.js';
 import { makeSHA256, nextActivityhash, type Hasher } from './hasher.js';
 
 /**
  * IMMEDIATE takes the write lock up front, so a competing writer is found
  * at the first write rather than at commit; readers (WAL) are unaffected.
  */
-export function makeEnsureTxn(db: Database, readonly = false): EnsureTxn {
+export function makeEnsureTxn(db: Database, readonly = false, whyClosed: () => string | undefined = () => undefined): EnsureTxn {
   const sqlBegin = db.prepare('BEGIN IMMEDIATE TRANSACTION');
   return () => {
-    if (!db.open) fail('CLOSED', 'swing-store used after it was closed');
+    if (!db.open) fail('CLOSED', whyClosed() ?? 'swing-store used after it was closed');
     if (readonly) fail('READ_ONLY', 'swing-store was opened readonly and cannot be written');
     if (db.inTransaction) return;
     try {
@@ -22,6 +22,8 @@ export function makeEnsureTxn(db: Database, readonly = false): EnsureTxn {
       if (isLockedError(err)) {
         fail('LOCKED', `swing-store ${db.name} is locked: another open store (another kernel or process) is writing to it`);
       }
+      const fault = describeStorageFault(err);
+      if (fault) fail(fault.code, `swing-store ${db.name} cannot start a transaction: ${fault.reason}`);
       throw err;
     }
   };
