@@ -2,13 +2,13 @@
 // `npm run bench`: builds, then runs every benchmark in turn, each in its own
 // process (each locks down its own realm). Every benchmark prints one JSON
 // line; this passes them through and adds nothing else to stdout.
-// Usage: node bench/run-all.js [name...]   (names: swing-store worker warehouse kernel determinism)
+// Usage: node bench/run-all.js [name...]   (names: swing-store worker warehouse kernel cli determinism)
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const all = ['swing-store', 'worker', 'warehouse', 'kernel', 'determinism'];
+const all = ['swing-store', 'worker', 'warehouse', 'kernel', 'cli', 'determinism'];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter(name => !all.includes(name));
 if (unknown.length > 0) {
