@@ -199,7 +199,7 @@ async function holdWriteLock(t: ExecutionContext, dir: string): Promise<() => Pr
   return release;
 }
 
-test('another process holds the write lock: the host's write is refused with LOCKED naming the store; after it lets go the same kernel goes on', async t => {
+test("another process holds the write lock: the host's write is refused with LOCKED naming the store; after it lets go the same kernel goes on", async t => {
   const dir = makeTempDir('storage-lock');
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   await bootPingpong(dir);
