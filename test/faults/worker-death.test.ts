@@ -32,8 +32,23 @@ interface Host {
   close(): Promise<void>;
 }
 
-/** Opens (initializing if new) a store in `dir`; `kills` SIGKILLs the victim's worker that many times, each while spin is delivered. */
-async function openHost(dir: string, kills = 0): Promise<Host> {
+/** The victim's xsnap process, a child of this one. */
+const victimPid = (): number => {
+  const pids = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'xsnap-worker v[0-9]+:victim'], { encoding: 'utf8' }).trim();
+  return Number(pids.split('\n')[0]);
+};
+
+interface HostOptions {
+  /** SIGKILL the victim's worker this many times, each while spin is delivered. */
+  kills?: number;
+  /** SIGSTOP the victim's worker as the first spin is delivered (it hangs). */
+  stopOnce?: boolean;
+  workerHangTimeoutMs?: number;
+}
+
+/** Opens (initializing if new) a store in `dir`. */
+async function openHost(dir: string, options: HostOptions = {}): Promise<Host> {
+  const { kills = 0, stopOnce = false, workerHangTimeoutMs } = options;
   const fresh = !fs.existsSync(path.join(dir, 'swingstore.sqlite'));
   const store = fresh ? initSwingStore(dir) : openSwingStore(dir);
   if (fresh) {
@@ -42,18 +57,25 @@ async function openHost(dir: string, kills = 0): Promise<Host> {
     await store.hostStorage.commit();
   }
   let killsLeft = kills;
+  let stopsLeft = stopOnce ? 1 : 0;
   const slogSender = (event: Record<string, unknown>): void => {
     const vd = event['vd'] as unknown[] | undefined;
     const isSpin = event['type'] === 'deliver' && event['replay'] === false && JSON.stringify(vd ?? []).includes('spin');
-    if (!isSpin || killsLeft === 0) return;
+    if (!isSpin) return;
+    if (stopsLeft > 0) {
+      // before the delivery reaches the worker: it never answers
+      stopsLeft -= 1;
+      process.kill(victimPid(), 'SIGSTOP');
+    }
+    if (killsLeft === 0) return;
     killsLeft -= 1;
-    setTimeout(() => {
-      // the victim's xsnap process, a child of this one
-      const pid = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'xsnap-worker v[0-9]+:victim'], { encoding: 'utf8' }).trim();
-      process.kill(Number(pid.split('\n')[0]), 'SIGKILL');
-    }, 300);
+    setTimeout(() => process.kill(victimPid(), 'SIGKILL'), 300);
   };
-  const controller = await makeSwingsetController(store.kernelStorage, {}, { ...quietOptions, slogSender: slogSender as never });
+  const controller = await makeSwingsetController(store.kernelStorage, {}, {
+    ...quietOptions,
+    slogSender: slogSender as never,
+    ...(workerHangTimeoutMs === undefined ? {} : { workerHangTimeoutMs }),
+  });
   // bootstrap drops the roots it is given; the host keeps the victim's
   if (fresh) controller.pinVatRoot('victim');
   return {
@@ -66,8 +88,8 @@ async function openHost(dir: string, kills = 0): Promise<Host> {
   };
 }
 
-async function bootAndSpin(host: Host): Promise<{ result: unknown; activityhash: string }> {
-  const kpid = host.controller.queueToVatRoot('victim', 'spin', [SPIN], 'ignore') as string;
+async function bootAndSpin(host: Host, iterations = SPIN): Promise<{ result: unknown; activityhash: string }> {
+  const kpid = host.controller.queueToVatRoot('victim', 'spin', [iterations], 'ignore') as string;
   await host.controller.run();
   const status = host.controller.kpStatus(kpid);
   const result = kunser(host.controller.kpResolution(kpid));
@@ -75,11 +97,9 @@ async function bootAndSpin(host: Host): Promise<{ result: unknown; activityhash:
   return { result: `${status} ${String(result)}`, activityhash: host.controller.getActivityhash() };
 }
 
-const victimTranscript = (store: SwingStore): string[] => {
-  const vatID = Object.keys(store.debug.dump(true).transcripts).find(id =>
-    Object.values(store.debug.dump(true).transcripts[id] ?? {}).some(item => item.includes('"spin"')),
-  ) as string;
-  return Object.values(store.debug.dump(true).transcripts[vatID] ?? {});
+const victimTranscript = (host: Host): string[] => {
+  const vatID = host.controller.vatNameToID('victim');
+  return Object.values(host.store.debug.dump(true).transcripts[vatID] ?? {});
 };
 
 let expected: { result: unknown; activityhash: string; transcript: string[] } | undefined;
@@ -90,19 +110,20 @@ test.serial('the uninterrupted run (the reference for the others)', async t => {
   await host.controller.run();
   await host.store.hostStorage.commit();
   const spun = await bootAndSpin(host);
-  expected = { ...spun, transcript: victimTranscript(host.store) };
+  expected = { ...spun, transcript: victimTranscript(host) };
+  t.is(expected.transcript.filter(item => item.includes('spin')).length, 1, 'the transcript holds the spin');
   t.regex(String(spun.result), /^fulfilled spin 1: \d+$/);
 });
 
 test.serial('a worker killed mid-delivery: the crank is retried on a new worker; nothing differs', async t => {
   if (!expected) return t.fail('no reference run');
-  const host = await openHost(makeTempDir('death-once'), 1);
+  const host = await openHost(makeTempDir('death-once'), { kills: 1 });
   t.teardown(() => host.close());
   await host.controller.run();
   await host.store.hostStorage.commit();
   const spun = await bootAndSpin(host);
   t.is(spun.result, expected.result, 'the vat was not terminated; the delivery ran once, to the end');
-  t.deepEqual(victimTranscript(host.store), expected.transcript, 'the transcript holds the delivery once');
+  t.deepEqual(victimTranscript(host), expected.transcript, 'the transcript holds the delivery once');
   t.is(spun.activityhash, expected.activityhash);
   return undefined;
 });
@@ -110,7 +131,7 @@ test.serial('a worker killed mid-delivery: the crank is retried on a new worker;
 test.serial('a worker that dies again on the retry panics the kernel; a restarted host finishes the same', async t => {
   if (!expected) return t.fail('no reference run');
   const dir = makeTempDir('death-twice');
-  const host = await openHost(dir, 2);
+  const host = await openHost(dir, { kills: 2 });
   await host.controller.run();
   await host.store.hostStorage.commit();
   const before = host.store.debug.dump(true);
@@ -128,4 +149,20 @@ test.serial('a worker that dies again on the retry panics the kernel; a restarte
   t.is(spun.result, expected.result);
   t.is(spun.activityhash, expected.activityhash);
   return undefined;
+});
+
+test('a worker that stops answering is killed after workerHangTimeoutMs and the crank retried on a new worker', async t => {
+  const host = await openHost(makeTempDir('death-hang'), { stopOnce: true, workerHangTimeoutMs: 3000 });
+  t.teardown(() => host.close());
+  await host.controller.run();
+  await host.store.hostStorage.commit();
+  const started = process.hrtime.bigint();
+  // a short spin: the retry must answer well within the timeout, even on a loaded machine
+  const spun = await bootAndSpin(host, 10_000);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  let x = 0;
+  for (let i = 0; i < 10_000; i += 1) x = (x + i) % 1000003;
+  t.is(spun.result, `fulfilled spin 1: ${x}`, 'the vat was not terminated; the spin ran once, to the end');
+  t.is(victimTranscript(host).filter(item => item.includes('spin')).length, 1, 'the transcript holds the delivery once');
+  t.true(seconds >= 3, `the hung worker was waited for ${seconds} s, at least the timeout`);
 });

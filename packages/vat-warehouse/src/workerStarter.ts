@@ -13,11 +13,11 @@ import {
 import { fail } from './errors.js';
 import type { WorkerStarter } from './types.js';
 
-export type XsnapTuning = Pick<XsnapWorkerOptions, 'computeLimit' | 'batchSyscalls' | 'debug' | 'stdout' | 'stderr'>;
+export type XsnapTuning = Pick<XsnapWorkerOptions, 'computeLimit' | 'batchSyscalls' | 'debug' | 'stdout' | 'stderr' | 'hangTimeoutMs'>;
 
 export interface WorkerStarterOptions {
   bundleStore: Pick<BundleStore, 'getBundle' | 'hasBundle'>;
-  /** Passed to every xsnap worker (compute limit, debug build, stdio). */
+  /** Passed to every xsnap worker (compute limit, debug build, stdio, hang timeout). */
   xsnap?: Partial<XsnapTuning>;
   /**
    * Base worker snapshots for fresh xsnap workers (worker-supervisor's

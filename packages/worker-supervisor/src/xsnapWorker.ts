@@ -13,6 +13,7 @@ import {
   type DeliverySettings,
   type WorkerCommand,
 } from './protocol.js';
+import { watchSnapshotFeed } from './snapshotFeed.js';
 import { teeAsyncIterable } from './teeStream.js';
 import type {
   DeliveryResult,
@@ -66,6 +67,14 @@ export interface XsnapWorkerOptions {
   debug?: boolean;
   stdout?: 'ignore' | 'inherit';
   stderr?: 'ignore' | 'inherit';
+  /**
+   * How long a delivery may go without a word from the worker (a syscall
+   * or its reply) before the worker counts as hung: it is killed, and the
+   * delivery fails with WORKER_DEAD, like a worker that died. Default: wait
+   * forever, as SwingSet does. Wall-clock time decides only that this
+   * machine's worker is broken, never what the vat computes.
+   */
+  hangTimeoutMs?: number;
 }
 
 export type XsnapStart =
@@ -154,7 +163,11 @@ export async function startXsnapVatWorker(options: XsnapWorkerOptions, start: Xs
     debug = false,
     stdout = 'inherit',
     stderr = 'inherit',
+    hangTimeoutMs,
   } = options;
+  if (hangTimeoutMs !== undefined && (!Number.isSafeInteger(hangTimeoutMs) || hangTimeoutMs <= 0)) {
+    throw new WorkerError('BAD_ARGUMENT', `vat ${vatID}: hangTimeoutMs must be a positive integer, not ${hangTimeoutMs}`);
+  }
   if (!Number.isSafeInteger(computeLimit) || computeLimit <= 0 || computeLimit > SETUP_COMPUTE_LIMIT) {
     throw new WorkerError(
       'BAD_ARGUMENT',
@@ -181,7 +194,32 @@ export async function startXsnapVatWorker(options: XsnapWorkerOptions, start: Xs
     forwardConsole,
   );
 
+  // The hang watchdog: armed while a delivery command runs, re-armed each
+  // time the worker speaks. When it fires, the worker is killed, and the
+  // command fails the way a dead worker's does.
+  let watchdog: { timer: NodeJS.Timeout | undefined; proc: WorkerProcess } | undefined;
+  let hung: string | undefined;
+  const armWatchdog = (proc: WorkerProcess): void => {
+    if (hangTimeoutMs === undefined) return;
+    watchdog = { timer: undefined, proc };
+    restartWatchdog();
+  };
+  const restartWatchdog = (): void => {
+    if (watchdog === undefined) return;
+    clearTimeout(watchdog.timer);
+    const { proc } = watchdog;
+    watchdog.timer = setTimeout(() => {
+      hung = `worker stopped answering for ${hangTimeoutMs} ms during ${lastDelivery} and was killed`;
+      proc.child?.kill('SIGKILL');
+    }, hangTimeoutMs);
+  };
+  const disarmWatchdog = (): void => {
+    if (watchdog !== undefined) clearTimeout(watchdog.timer);
+    watchdog = undefined;
+  };
+
   const handleCommand = async (request: Uint8Array): Promise<Uint8Array> => {
+    restartWatchdog();
     stats.roundTrips += 1;
     const parsed = parseWorkerQuery(decoder.decode(request));
     if (!parsed.ok) {
@@ -243,16 +281,32 @@ export async function startXsnapVatWorker(options: XsnapWorkerOptions, start: Xs
     return proc;
   };
 
-  const startProcess = async (how: XsnapStart): Promise<WorkerProcess> => {
+  /** A process from a heap snapshot: ready only when the whole image arrived intact. */
+  const spawnFromSnapshot = async (how: Extract<XsnapStart, { from: 'snapshot' }>): Promise<WorkerProcess> => {
+    const description = how.description ?? `${vatID}-snapshot`;
+    const feed = watchSnapshotFeed(how.snapshot);
     let proc: WorkerProcess | undefined;
     try {
-      if (how.from === 'bundles') {
-        proc = await spawnFresh(how);
-        await setBundle(proc, how);
-      } else {
-        proc = await spawnProcess({ stream: how.snapshot, description: how.description ?? `${vatID}-snapshot` });
-        await proc.xs.isReady();
-      }
+      proc = await spawnProcess({ stream: feed.stream, description });
+      await Promise.all([proc.xs.isReady(), feed.ended]);
+      return proc;
+    } catch (err) {
+      await proc?.xs.terminate().catch(() => {});
+      // A bad image is the cause even when the process noticed first.
+      const imageFault = await feed.sourceFailure();
+      const cause = imageFault ?? err;
+      throw new WorkerError('WORKER_START', `vat ${label}: worker failed to start from snapshot ${description}: ${String(cause)}`, {
+        cause,
+      });
+    }
+  };
+
+  const startProcess = async (how: XsnapStart): Promise<WorkerProcess> => {
+    if (how.from === 'snapshot') return spawnFromSnapshot(how);
+    let proc: WorkerProcess | undefined;
+    try {
+      proc = await spawnFresh(how);
+      await setBundle(proc, how);
     } catch (err) {
       await proc?.xs.terminate().catch(() => {});
       if (err instanceof WorkerError) throw err;
@@ -290,7 +344,7 @@ export async function startXsnapVatWorker(options: XsnapWorkerOptions, start: Xs
     if (exitInfo === undefined) {
       await proc.xs.terminate().catch(() => {});
     }
-    dead = `worker ${describeExit(exitInfo)} during ${lastDelivery}`;
+    dead = hung ?? `worker ${describeExit(exitInfo)} during ${lastDelivery}`;
     throw new WorkerError('WORKER_DEAD', `vat ${label}: ${dead}: ${String((err as Error)?.message ?? err)}`, {
       cause: err,
     });
@@ -305,15 +359,19 @@ export async function startXsnapVatWorker(options: XsnapWorkerOptions, start: Xs
     proc: WorkerProcess,
     command: WorkerCommand,
   ): Promise<{ ok: true; run: Awaited<ReturnType<typeof issue>> } | { ok: false; result: DeliveryResult }> => {
+    armWatchdog(proc);
     try {
       return { ok: true, run: await issue(proc, command, lastDelivery) };
     } catch (err) {
+      disarmWatchdog();
       if (err instanceof WorkerError && err.code === 'BAD_MESSAGE') {
         dead = `worker sent a malformed reply to ${lastDelivery}`;
         await proc.xs.terminate().catch(() => {});
         throw err;
       }
       return { ok: false, result: await explainFailure(proc, err) };
+    } finally {
+      disarmWatchdog();
     }
   };
 

@@ -36,6 +36,12 @@ export interface ControllerRuntimeOptions {
   xsnapOutput?: 'ignore' | 'inherit';
   /** Pipelined result-less syscalls in xsnap workers (default true). */
   batchSyscalls?: boolean;
+  /**
+   * Milliseconds an xsnap worker may stay silent during a delivery before it
+   * counts as hung and is killed; the crank is then retried like one whose
+   * worker died. Default: wait forever (SwingSet's behaviour).
+   */
+  workerHangTimeoutMs?: number;
   /** Silence the kernel's own console lines (they still reach the slog). */
   quiet?: boolean;
   /** Test hook: wrap the worker starter (see KernelRuntimeOptions). */
@@ -115,6 +121,7 @@ export async function makeSwingsetController(
     ...(runtimeOptions.vatConsole === undefined ? {} : { vatConsole: runtimeOptions.vatConsole }),
     ...(runtimeOptions.xsnapOutput === undefined ? {} : { xsnapOutput: runtimeOptions.xsnapOutput }),
     ...(runtimeOptions.batchSyscalls === undefined ? {} : { batchSyscalls: runtimeOptions.batchSyscalls }),
+    ...(runtimeOptions.workerHangTimeoutMs === undefined ? {} : { workerHangTimeoutMs: runtimeOptions.workerHangTimeoutMs }),
     ...(runtimeOptions.wrapWorkerStarter === undefined ? {} : { wrapWorkerStarter: runtimeOptions.wrapWorkerStarter }),
   });
   await kernel.start(deviceEndowments);

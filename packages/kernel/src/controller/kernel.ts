@@ -52,6 +52,12 @@ export interface KernelRuntimeOptions {
   /** Pipelined result-less syscalls in xsnap workers (default true). */
   batchSyscalls?: boolean;
   /**
+   * Milliseconds an xsnap worker may stay silent during a delivery before it
+   * counts as hung and is killed; the crank is then retried like one whose
+   * worker died. Default: wait forever (SwingSet's behaviour).
+   */
+  workerHangTimeoutMs?: number;
+  /**
    * Test hook: wrap the worker starter, e.g. to give one vat a scripted
    * worker that makes raw syscalls liveslots never would.
    */
@@ -193,6 +199,7 @@ export function buildKernel(kernelStorage: KernelStorage, runtime: KernelRuntime
         xsnap: {
           ...(runtime.xsnapOutput === undefined ? {} : { stdout: runtime.xsnapOutput, stderr: runtime.xsnapOutput }),
           ...(runtime.batchSyscalls === undefined ? {} : { batchSyscalls: runtime.batchSyscalls }),
+          ...(runtime.workerHangTimeoutMs === undefined ? {} : { hangTimeoutMs: runtime.workerHangTimeoutMs }),
         },
       }),
     ),
