@@ -54,6 +54,12 @@ export async function spawnXsnapProcess(settings: SpawnSettings): Promise<Worker
   // Wrap spawn to learn the pid and the exit code or signal.
   const spawn = (command: string, args: readonly string[], spawnOptions: SpawnOptions): ChildProcess => {
     child = nodeSpawn(command, args, spawnOptions);
+    // A worker that exits while a pipe to it is busy (it gave up on a bad
+    // snapshot, it crashed) resets that pipe. xsnap does not listen for
+    // errors on every one of them (the snapshot pipe, the command pipe), and
+    // an unheard socket error would crash this process; the exit is what
+    // gets reported, through `exited` and xsnap's own rejections.
+    for (const stream of child.stdio) stream?.on('error', () => {});
     child.once('exit', (code, signal) => {
       const info = { code, signal };
       record.exitInfo = info;
